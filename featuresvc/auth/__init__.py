@@ -1,0 +1,1 @@
+"""Users, groups, credentials (Basic, session cookie, bearer token) and the request identity."""

@@ -1,0 +1,55 @@
+"""Password hashing with Argon2id, and a short-lived cache of verified Basic credentials.
+
+Basic auth sends the password on every request (GDAL, Mobile); running Argon2 (~50 ms) each
+time would dominate small requests, so a successful check is remembered for a minute, keyed by
+a sha256 of the credentials and bound to the stored hash (a password change invalidates it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+_cache: dict[bytes, tuple[str, float]] = {}
+_lock = threading.Lock()
+CACHE_TTL = 60.0
+CACHE_MAX = 10_000
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, login: str, password: str) -> bool:
+    if not stored_hash:
+        return False
+    key = hashlib.sha256(f"{login.lower()}\0{password}".encode()).digest()
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+    if hit and hit[0] == stored_hash and hit[1] > now:
+        return True
+    try:
+        _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    with _lock:
+        if len(_cache) >= CACHE_MAX:
+            _cache.clear()
+        _cache[key] = (stored_hash, now + CACHE_TTL)
+    return True
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def secret_hash(secret: str) -> str:
+    """Tokens and session ids are random and long: a plain sha256 is enough to store them."""
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,99 @@
+"""Settings: defaults, then the INI file, then ``FEATURESVC_*`` variables, then overrides.
+
+Every setting is a field of :class:`Settings`; ``config.example.ini`` documents them all.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+SECTION = "featuresvc"
+ENV_PREFIX = "FEATURESVC_"
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the private cluster and stored files live.
+    data_dir: str = "./data"
+    # External PostGIS (SQLAlchemy URL); empty means the private cluster in data_dir.
+    database_url: str = ""
+    # Private cluster: port number of its unix socket and binaries location.
+    pg_port: int = 5433
+    pg_bin_dir: str = "/usr/lib/postgresql/15/bin"
+    # Initial administrator password; generated and stored in data_dir when empty.
+    admin_password: str = ""
+    # HTTP server.
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 4
+    threads: int = 4
+    timeout: int = 300
+    # Connection pool per worker process.
+    db_pool_size: int = 8
+    # Session cookie lifetime in seconds.
+    session_max_age: int = 30 * 24 * 3600
+    # Largest JSON request body accepted, in bytes.
+    max_json_body: int = 512 * 1024 * 1024
+    # Logging level of the service.
+    log_level: str = "INFO"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    @property
+    def uses_private_cluster(self) -> bool:
+        return not self.database_url
+
+
+def _coerce(name: str, raw: Any, target: type) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    if target is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"Setting '{name}' must be an integer, got {raw!r}.") from None
+    return raw
+
+
+def load_settings(
+    config_file: str | os.PathLike | None = None,
+    env: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Build the settings in the documented order of precedence."""
+    env = dict(os.environ if env is None else env)
+    types = {f.name: (int if f.type in ("int", int) else str) for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    config_file = config_file or env.get(ENV_PREFIX + "CONFIG")
+    if config_file:
+        parser = configparser.ConfigParser()
+        if not parser.read(config_file):
+            raise ConfigError(f"Config file {config_file} cannot be read.")
+        if parser.has_section(SECTION):
+            for key, value in parser.items(SECTION):
+                if key not in types:
+                    raise ConfigError(f"Unknown setting '{key}' in {config_file}.")
+                values[key] = value
+    for name in types:
+        if ENV_PREFIX + name.upper() in env:
+            values[name] = env[ENV_PREFIX + name.upper()]
+    values.update(overrides or {})
+
+    unknown = set(values) - set(types)
+    if unknown:
+        raise ConfigError(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    settings = replace(Settings(), **{k: _coerce(k, v, types[k]) for k, v in values.items()})
+    if settings.workers < 1 or settings.threads < 1:
+        raise ConfigError("Settings 'workers' and 'threads' must be at least 1.")
+    return settings

@@ -1,0 +1,134 @@
+"""Request and response helpers shared by every component's API.
+
+Bodies are parsed as JSON whatever the Content-Type says (spec Decision 3), and schema
+errors become 422s that name the field path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+import orjson
+from flask import Response, current_app, request
+
+from .errors import MalformedJSONBody, ValidationError
+
+JSON_MIME = "application/json"
+
+
+def dumps(obj: Any) -> bytes:
+    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
+
+
+def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer with ``Content-Type: application/json`` exactly (Connect needs that)."""
+    resp = Response(dumps(obj), status=status, headers=headers)
+    resp.headers["Content-Type"] = JSON_MIME
+    return resp
+
+
+def json_body(*, allow_empty: bool = False, default: Any = None) -> Any:
+    raw = request.get_data(cache=True)
+    limit = current_app.config["FEATURESVC"].max_json_body
+    if len(raw) > limit:
+        raise ValidationError(f"Request body is larger than {limit} bytes.", status_code=413,
+                              title="Request body too large")
+    if not raw.strip():
+        if allow_empty:
+            return default
+        raise MalformedJSONBody("Request body is empty, a JSON document was expected.")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedJSONBody(f"Failed to parse JSON body: {exc}.") from None
+
+
+def _first_error(messages: Any, path: str = "$") -> tuple[str, str]:
+    """Walk marshmallow's nested messages to the first leaf: (path, message)."""
+    if isinstance(messages, dict):
+        key, value = next(iter(messages.items()))
+        step = f"[{key}]" if isinstance(key, int) else f".{key}"
+        if key == "_schema":
+            step = ""
+        return _first_error(value, path + step)
+    if isinstance(messages, list) and messages:
+        return _first_error(messages[0], path)
+    return path, str(messages)
+
+
+def load(schema: ma.Schema, data: Any, *, partial: bool = False) -> Any:
+    try:
+        return schema.load(data, partial=partial)
+    except ma.ValidationError as exc:
+        path, message = _first_error(exc.messages)
+        raise ValidationError(
+            f"{message.rstrip('.')} - at `{path}`.",
+            data={"location": ["body", *path.lstrip("$.").replace("[", ".").replace("]", "")
+                               .split(".")]} if path != "$" else {"location": ["body"]},
+        ) from None
+
+
+def parse_body(schema: ma.Schema, **kwargs: Any) -> Any:
+    return load(schema, json_body(**{k: v for k, v in kwargs.items() if k != "partial"}),
+                partial=kwargs.get("partial", False))
+
+
+# -- query string typing (spec section 0) ------------------------------------------------------
+
+TRUE = {"true", "yes", "1"}
+FALSE = {"false", "no", "0"}
+
+
+def query_bool(name: str, default: bool = False) -> bool:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    low = value.lower()
+    if low in TRUE:
+        return True
+    if low in FALSE:
+        return False
+    raise ValidationError(f"Invalid boolean value '{value}' of query parameter '{name}'.",
+                          data={"location": ["query", name]})
+
+
+def query_int(name: str, default: int | None = None, *, minimum: int | None = None) -> int | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        result = int(value)
+    except ValueError:
+        raise ValidationError(f"Invalid integer value '{value}' of query parameter '{name}'.",
+                              data={"location": ["query", name]}) from None
+    if minimum is not None and result < minimum:
+        raise ValidationError(f"Query parameter '{name}' must be at least {minimum}.",
+                              data={"location": ["query", name]})
+    return result
+
+
+def query_list(name: str) -> list[str] | None:
+    """Comma-separated list; ``None`` when absent, ``[]`` when empty."""
+    value = request.args.get(name)
+    if value is None:
+        return None
+    return [item for item in value.split(",") if item != ""]
+
+
+def query_int_list(name: str) -> list[int] | None:
+    items = query_list(name)
+    if items is None:
+        return None
+    try:
+        return [int(i) for i in items]
+    except ValueError:
+        raise ValidationError(f"Query parameter '{name}' must be a list of integers.",
+                              data={"location": ["query", name]}) from None
+
+
+def query_dict(name: str) -> dict[str, str]:
+    """``name[key]=value`` pairs."""
+    prefix = name + "["
+    return {k[len(prefix):-1]: v for k, v in request.args.items()
+            if k.startswith(prefix) and k.endswith("]")}

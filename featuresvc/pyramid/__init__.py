@@ -1,0 +1,1 @@
+"""System routes (NGW's "pyramid" component): versions, route table, ping, healthcheck."""

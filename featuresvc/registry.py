@@ -1,0 +1,15 @@
+"""Every component's blueprint, in one list: the whole API surface reads top-down here."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+
+def blueprints() -> list[Blueprint]:
+    # Importing a component registers its resource classes and document sections.
+    from .auth.api import bp as auth
+    from .pyramid.api import bp as pyramid
+    from .resmeta import section as _resmeta  # noqa: F401
+    from .resource.api import bp as resource
+
+    return [pyramid, auth, resource]

@@ -1,0 +1,1 @@
+"""Resource metadata: typed key/value items on every resource (spec section 7)."""

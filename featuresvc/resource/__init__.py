@@ -1,0 +1,1 @@
+"""The resource tree: classes, documents, ACLs, search and the resource API."""

@@ -1,0 +1,136 @@
+"""``GET /api/resource/search/`` (spec section 1.4): a whitelist of filters turned into SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from werkzeug.datastructures import MultiDict
+
+from ..errors import ValidationError
+from . import store
+from .acl import READ
+from .documents import documents
+from .sections import Context
+
+# filter name -> (column, kind); aliases map deprecated names onto these.
+_SCALAR = {"id": ("id", int), "cls": ("cls", str), "parent": ("parent_id", int),
+           "keyname": ("keyname", str), "display_name": ("display_name", str),
+           "owner_user": ("owner_user_id", int)}
+_ALIASES = {"parent_id": "parent", "owner_user_id": "owner_user"}
+_ORDER = {"name": "display_name", "type": "cls", "owner": "owner_user_id",
+          "created": "creation_date"}
+_PAGING = ("limit", "offset", "order", "breadcrumb")
+
+
+def _bad(name: str, message: str) -> ValidationError:
+    return ValidationError(message, data={"location": ["query", name]})
+
+
+def _typed(name: str, value: str, kind: type) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        raise _bad(name, f"Invalid value '{value}' of query parameter '{name}'.") from None
+
+
+class _Where:
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: dict[str, Any] = {}
+
+    def add(self, clause: str, **params: Any) -> None:
+        names = {}
+        for key, value in params.items():
+            names[key] = f"p{len(self.params)}"
+            self.params[names[key]] = value
+        self.clauses.append(clause.format(**{k: f":{v}" for k, v in names.items()}))
+
+
+def _resmeta_filters(args: MultiDict, where: _Where) -> None:
+    for key, value in args.items(multi=True):
+        if not key.startswith("resmeta__") or "[" not in key or not key.endswith("]"):
+            continue
+        op, _, meta_key = key[len("resmeta__"):-1].partition("[")
+        exists = "EXISTS (SELECT 1 FROM resmeta_item m WHERE m.resource_id = r.id AND m.key = {k}"
+        if op == "has":
+            truth = value.lower() in ("true", "yes", "1")
+            where.add(("" if truth else "NOT ") + exists + ")", k=meta_key)
+        elif op == "json":
+            try:
+                literal = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                raise _bad(key, f"Query parameter '{key}' must be a JSON literal.") from None
+            where.add(exists + " AND m.value = CAST({v} AS jsonb))", k=meta_key,
+                      v=orjson.dumps(literal).decode())
+        elif op in ("like", "ilike"):
+            where.add(exists + f" AND m.value #>> '{{}}' {op.upper()} {{v}})", k=meta_key, v=value)
+        else:
+            raise _bad(key, f"Unknown resmeta filter '{op}'.")
+
+
+def _filters(args: MultiDict) -> _Where:
+    where = _Where()
+    for raw_name, value in args.items(multi=True):
+        name = raw_name[:-4] if raw_name.endswith("__eq") else raw_name
+        field, _, op = name.partition("__")
+        field = _ALIASES.get(field, field)
+        if field == "root" or (field == "parent" and op == "recursive"):
+            root = _typed(raw_name, value, int)
+            where.add("r.id IN (WITH RECURSIVE d AS (SELECT id FROM resource WHERE id = {v} "
+                      "UNION ALL SELECT c.id FROM resource c JOIN d ON c.parent_id = d.id) "
+                      "SELECT id FROM d)", v=root)
+            continue
+        if field not in _SCALAR:
+            continue  # unknown parameters are ignored (spec section 0)
+        column, kind = _SCALAR[field]
+        if op == "":
+            where.add(f"r.{column} = {{v}}", v=_typed(raw_name, value, kind))
+        elif op == "in":
+            items = [_typed(raw_name, v, kind) for v in value.split(",") if v != ""]
+            where.add(f"r.{column} = ANY({{v}})", v=items)
+        elif op in ("like", "ilike") and field == "display_name":
+            where.add(f"r.display_name {op.upper()} {{v}}", v=value)
+        else:
+            raise _bad(raw_name, f"Unknown search filter '{raw_name}'.")
+    _resmeta_filters(args, where)
+    return where
+
+
+def run(ctx: Context, args: MultiDict) -> Any:
+    serialization = args.get("serialization", "resource")
+    if serialization not in ("resource", "full"):
+        raise _bad("serialization", "Query parameter 'serialization' must be resource or full.")
+    where = _filters(args)
+    found = store.search(ctx.conn, where.clauses, where.params)
+    readable = ctx.resolver.readable(r.id for r in found)
+    found = [r for r in found if r.id in readable]
+    if not any(p in args for p in _PAGING):
+        return documents(ctx, found, full=serialization == "full")
+
+    tokens = [t for t in args.get("order", "name").split(",") if t]
+    for token in reversed(tokens):
+        field = token.lstrip("-")
+        if field not in _ORDER:
+            raise _bad("order", f"Invalid order token '{token}'.")
+        found.sort(key=lambda r, f=_ORDER[field]: (getattr(r, f) is None, getattr(r, f)),
+                   reverse=token.startswith("-"))
+    limit = _typed("limit", args["limit"], int) if args.get("limit") else None
+    offset = _typed("offset", args.get("offset") or "0", int)
+    if (limit is not None and limit < 0) or offset < 0:
+        raise _bad("limit", "Query parameters 'limit' and 'offset' must not be negative.")
+    page = found[offset:offset + limit if limit is not None else None]
+    result: dict[str, Any] = {
+        "items": documents(ctx, page, full=serialization == "full"),
+        "total_count": len(found), "limit": limit, "offset": offset, "order": tokens,
+    }
+    if args.get("breadcrumb", "").lower() in ("true", "yes", "1"):
+        result["breadcrumb"] = {str(r.id): _breadcrumb(ctx, r.id) for r in page}
+    return result
+
+
+def _breadcrumb(ctx: Context, resource_id: int) -> list[dict[str, Any]]:
+    chain = ctx.resolver.chain(ctx.resolver.nodes[resource_id])[:-1]
+    names = {r.id: r.display_name for r in store.get_many(ctx.conn, [n.id for n in chain])}
+    perms = ctx.resolver.permissions_many(n.id for n in chain)
+    return [{"id": n.id, "display_name": names[n.id]} for n in chain if READ in perms[n.id]]

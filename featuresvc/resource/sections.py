@@ -1,0 +1,57 @@
+"""Serializer sections of the resource document ("resource", "resmeta", class sections).
+
+Components register a :class:`Section`; the resource API reads all sections that apply to a
+class in batches (one query per section for a whole listing) and writes the ones present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
+
+from ..auth.identity import Identity
+from .access import PermissionResolver
+from .classes import ResourceClass
+from .exceptions import AttributeUpdateForbidden
+from .store import Resource
+
+
+@dataclass
+class Context:
+    conn: Connection
+    identity: Identity
+    resolver: PermissionResolver
+
+    def permissions(self, resource: Resource) -> frozenset[str]:
+        return self.resolver.permissions(resource.id) or frozenset()
+
+    def require_attr(self, resource: Resource, serializer: str, attribute: str,
+                     permission: str) -> None:
+        if permission not in self.permissions(resource):
+            raise AttributeUpdateForbidden(attribute, serializer, permission)
+
+
+class Section(Protocol):
+    identity: str
+
+    def applies(self, rcls: ResourceClass) -> bool: ...
+
+    def read(self, ctx: Context, resources: list[Resource]) -> dict[int, Any]: ...
+
+    def write(self, ctx: Context, resource: Resource, data: Any, *, creating: bool) -> None: ...
+
+    def delete(self, conn: Connection, resources: list[Resource]) -> None: ...
+
+
+_sections: list[Section] = []
+
+
+def register(section: Section) -> Section:
+    _sections.append(section)
+    return section
+
+
+def sections_for(rcls: ResourceClass) -> list[Section]:
+    return [s for s in _sections if s.applies(rcls)]

@@ -1,0 +1,174 @@
+"""All SQL of the resource component."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
+
+from .acl import Node, Rule
+from .exceptions import DisplayNameNotUnique, ResourceError
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: int
+    cls: str
+    parent_id: int | None
+    keyname: str | None
+    display_name: str
+    description: str | None
+    owner_user_id: int
+    creation_date: datetime
+
+    @property
+    def node(self) -> Node:
+        return Node(self.id, self.cls, self.parent_id, self.owner_user_id)
+
+
+_COLUMNS = ("id, cls, parent_id, keyname, display_name, description, owner_user_id, "
+            "creation_date")
+
+
+def _resources(rows: Iterable[Any]) -> list[Resource]:
+    return [Resource(*row) for row in rows]
+
+
+def get(conn: Connection, resource_id: int) -> Resource | None:
+    rows = conn.execute(text(f"SELECT {_COLUMNS} FROM resource WHERE id = :id"),
+                        {"id": resource_id})
+    found = _resources(rows)
+    return found[0] if found else None
+
+
+def get_many(conn: Connection, ids: list[int]) -> list[Resource]:
+    return _resources(conn.execute(
+        text(f"SELECT {_COLUMNS} FROM resource WHERE id = ANY(:ids) ORDER BY id"), {"ids": ids}
+    ))
+
+
+def children(conn: Connection, parent_id: int) -> list[Resource]:
+    return _resources(conn.execute(
+        text(f"SELECT {_COLUMNS} FROM resource WHERE parent_id = :p ORDER BY display_name, id"),
+        {"p": parent_id},
+    ))
+
+
+def child_nodes(conn: Connection, parent_ids: list[int]) -> list[Node]:
+    rows = conn.execute(
+        text("SELECT id, cls, parent_id, owner_user_id FROM resource "
+             "WHERE parent_id = ANY(:ids)"), {"ids": parent_ids})
+    return [Node(*r) for r in rows]
+
+
+def ancestry(conn: Connection, ids: list[int]) -> list[Node]:
+    """The given resources and all their ancestors."""
+    rows = conn.execute(text("""
+        WITH RECURSIVE up AS (
+            SELECT id, cls, parent_id, owner_user_id FROM resource WHERE id = ANY(:ids)
+            UNION
+            SELECT r.id, r.cls, r.parent_id, r.owner_user_id
+            FROM resource r JOIN up ON r.id = up.parent_id
+        ) SELECT DISTINCT id, cls, parent_id, owner_user_id FROM up
+    """), {"ids": ids})
+    return [Node(*r) for r in rows]
+
+
+def subtree(conn: Connection, resource_id: int) -> list[Node]:
+    """The resource and every descendant, parents before children."""
+    rows = conn.execute(text("""
+        WITH RECURSIVE down AS (
+            SELECT id, cls, parent_id, owner_user_id, 0 AS depth FROM resource WHERE id = :id
+            UNION ALL
+            SELECT r.id, r.cls, r.parent_id, r.owner_user_id, down.depth + 1
+            FROM resource r JOIN down ON r.parent_id = down.id
+        ) SELECT id, cls, parent_id, owner_user_id FROM down ORDER BY depth, id
+    """), {"id": resource_id})
+    return [Node(*r) for r in rows]
+
+
+def rules(conn: Connection, ids: list[int]) -> dict[int, list[Rule]]:
+    rows = conn.execute(text(
+        "SELECT resource_id, action, principal_id, identity, scope, permission, propagate "
+        "FROM resource_acl WHERE resource_id = ANY(:ids) ORDER BY resource_id, position"
+    ), {"ids": ids})
+    result: dict[int, list[Rule]] = {}
+    for row in rows:
+        result.setdefault(row[0], []).append(Rule(*row[1:]))
+    return result
+
+
+def set_rules(conn: Connection, resource_id: int, acl: list[Rule]) -> None:
+    conn.execute(text("DELETE FROM resource_acl WHERE resource_id = :id"), {"id": resource_id})
+    if acl:
+        conn.execute(text(
+            "INSERT INTO resource_acl (resource_id, position, action, principal_id, identity, "
+            "scope, permission, propagate) VALUES (:rid, :pos, :action, :principal_id, "
+            ":identity, :scope, :permission, :propagate)"
+        ), [{"rid": resource_id, "pos": i, **rule.__dict__} for i, rule in enumerate(acl)])
+
+
+def _guard(conn: Connection, statement, params: dict[str, Any], parent_id: int | None,
+           display_name: str | None) -> Any:
+    """Run a write and turn unique violations into the NGW errors (holds under races)."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(statement, params)
+    except IntegrityError as exc:
+        name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        if name == "resource_display_name_key":
+            other = conn.execute(
+                text("SELECT id FROM resource WHERE parent_id = :p AND display_name = :d"),
+                {"p": parent_id, "d": display_name},
+            ).scalar()
+            raise DisplayNameNotUnique(other) from None
+        if name == "resource_keyname_key":
+            raise ResourceError("Resource keyname is not unique.") from None
+        raise
+
+
+def insert(conn: Connection, values: dict[str, Any]) -> int:
+    result = _guard(conn, text(
+        "INSERT INTO resource (cls, parent_id, keyname, display_name, description, owner_user_id)"
+        " VALUES (:cls, :parent_id, :keyname, :display_name, :description, :owner_user_id)"
+        " RETURNING id"), values, values["parent_id"], values["display_name"])
+    return result.scalar_one()
+
+
+UPDATABLE = ("parent_id", "keyname", "display_name", "description", "owner_user_id")
+
+
+def update(conn: Connection, resource: Resource, values: dict[str, Any]) -> None:
+    values = {k: v for k, v in values.items() if k in UPDATABLE}
+    if not values:
+        return
+    assignments = ", ".join(f"{k} = :{k}" for k in values)
+    _guard(conn, text(f"UPDATE resource SET {assignments} WHERE id = :_id"),
+           {**values, "_id": resource.id}, values.get("parent_id", resource.parent_id),
+           values.get("display_name", resource.display_name))
+
+
+def delete(conn: Connection, ids: list[int]) -> None:
+    """Delete a whole subtree in one statement (foreign keys are checked at its end)."""
+    conn.execute(text("DELETE FROM resource WHERE id = ANY(:ids)"), {"ids": ids})
+
+
+def lock(conn: Connection, resource_id: int) -> None:
+    """Serialise structural changes (moves) so two concurrent moves cannot make a cycle."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('resource_tree'))"))
+
+
+def count(conn: Connection) -> int:
+    return conn.execute(text("SELECT count(*) FROM resource")).scalar_one()
+
+
+def search(conn: Connection, where: list[str], params: dict[str, Any]) -> list[Resource]:
+    """``where`` clauses come from the search filter whitelist; values are bound parameters."""
+    sql = f"SELECT {_COLUMNS} FROM resource r"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return _resources(conn.execute(text(sql + " ORDER BY id"), params))

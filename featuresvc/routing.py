@@ -1,0 +1,71 @@
+"""Route declaration: one decorator gives every API route its permission, its transaction,
+its OpenAPI documentation and its NGW route name (published by ``pyramid/route``)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask_smorest import Blueprint
+
+from . import db
+from .auth.identity import current_identity
+from .errors import InternalServerError
+from .security import Access, was_checked
+
+
+def route(
+    bp: Blueprint,
+    rule: str,
+    *,
+    methods: list[str],
+    access: Access,
+    name: str | None = None,
+    summary: str | None = None,
+    body: type[ma.Schema] | ma.Schema | None = None,
+    response: type[ma.Schema] | ma.Schema | None = None,
+    status: int = 200,
+    params: list[dict[str, Any]] | None = None,
+) -> Callable:
+    """Register ``view`` on ``bp``: authenticate, enforce ``access``, run, commit."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(**kwargs: Any) -> Any:
+            current_identity()
+            try:
+                access.enforce()
+                result = view(**kwargs)
+                if not was_checked():
+                    raise InternalServerError(
+                        f"Route {rule} did not check the caller's permission.")
+                db.commit()
+            except BaseException:
+                db.rollback()
+                raise
+            return result
+
+        wrapped.access = access  # type: ignore[attr-defined]
+        wrapped.ngw_route_name = name  # type: ignore[attr-defined]
+        doc: dict[str, Any] = {"description": f"Access: {access.description}"}
+        if summary:
+            doc["summary"] = summary
+        if body is not None:
+            doc["requestBody"] = {"required": True,
+                                  "content": {"application/json": {"schema": body}}}
+        if params:
+            doc["parameters"] = params
+        decorated = bp.doc(**doc)(wrapped)
+        if response is not None:
+            decorated = bp.alt_response(status, schema=response, success=True)(decorated)
+        endpoint = f"{view.__name__}"
+        bp.route(rule, methods=methods, endpoint=endpoint, strict_slashes=False)(decorated)
+        return wrapped
+
+    return decorator
+
+
+def query_param(name: str, type_: str = "string", description: str = "") -> dict[str, Any]:
+    return {"in": "query", "name": name, "schema": {"type": type_}, "description": description}

@@ -1,0 +1,141 @@
+"""The one place permissions are enforced.
+
+Every route declares an :class:`Access` (see :func:`featuresvc.routing.route`); the route
+wrapper calls :meth:`Access.enforce` before the view runs, and the app refuses to serve an
+``/api/`` endpoint that declares none. Views whose permission depends on the request body
+declare :class:`CheckedInView` and must call :func:`require` (or one of its siblings), which
+the wrapper verifies after the view returns.
+
+Spec Decision 1: a resource the caller cannot read answers as missing (404); a readable one
+lacking the permission gives 403, or 401 with a Basic challenge for anonymous callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, request
+
+from .auth.exceptions import AuthenticationRequired
+from .auth.identity import current_identity
+from .errors import ForbiddenError, ValidationError
+from .resource.access import resolver
+from .resource.acl import READ
+from .resource.exceptions import InsufficientPermissions, ResourceNotFound
+
+
+class Access:
+    description = ""
+
+    def enforce(self) -> None:
+        raise NotImplementedError
+
+
+class Public(Access):
+    description = "No authentication required."
+
+    def enforce(self) -> None:
+        mark_checked()
+
+
+class Authenticated(Access):
+    description = "Any authenticated user."
+
+    def enforce(self) -> None:
+        require_authenticated()
+
+
+class Administrator(Access):
+    description = "Members of the administrators group."
+
+    def enforce(self) -> None:
+        require_administrator()
+
+
+@dataclass
+class OnResource(Access):
+    """A permission on the resource named by a view argument or a query parameter."""
+
+    permission: str
+    arg: str = "id"
+    query: str | None = None
+    query_default: int | None = None
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        where = f"query parameter '{self.query}'" if self.query else f"path '{self.arg}'"
+        return f"Permission '{self.permission}' on the resource given by {where}."
+
+    def resource_id(self) -> int:
+        if self.query is None:
+            return int(request.view_args[self.arg])
+        raw = request.args.get(self.query)
+        if raw in (None, ""):
+            if self.query_default is None:
+                raise ValidationError(f"Query parameter '{self.query}' is required.",
+                                      data={"location": ["query", self.query]})
+            return self.query_default
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValidationError(f"Invalid integer value '{raw}' of query parameter "
+                                  f"'{self.query}'.", data={"location": ["query", self.query]}
+                                  ) from None
+
+    def enforce(self) -> None:
+        require(self.resource_id(), self.permission)
+
+
+@dataclass
+class CheckedInView(Access):
+    """The needed permission depends on the body; the view must call :func:`require`."""
+
+    description: str = "Checked by the view."
+
+    def enforce(self) -> None:
+        current_identity()
+
+
+# -- the checks ----------------------------------------------------------------------------------
+
+def mark_checked() -> None:
+    g._access_checked = True
+
+
+def was_checked() -> bool:
+    return bool(g.get("_access_checked"))
+
+
+def deny(resource_id: int, permission: str) -> None:
+    if current_identity().is_guest:
+        raise AuthenticationRequired(
+            f"Insufficient '{permission}' permission on resource id = {resource_id}; "
+            "authentication required.")
+    raise InsufficientPermissions(resource_id, permission)
+
+
+def require(resource_id: int, *permissions: str) -> frozenset[str]:
+    """Check permissions on a resource; returns all the caller's permissions on it."""
+    perms = resolver().permissions(resource_id)
+    if not perms or READ not in perms:
+        raise ResourceNotFound(resource_id)
+    for permission in permissions:
+        if permission not in perms:
+            deny(resource_id, permission)
+    mark_checked()
+    return perms
+
+
+def require_authenticated() -> None:
+    if current_identity().is_guest:
+        raise AuthenticationRequired()
+    mark_checked()
+
+
+def require_administrator() -> None:
+    ident = current_identity()
+    if ident.is_guest:
+        raise AuthenticationRequired("Administrator permissions required.")
+    if not ident.is_administrator:
+        raise ForbiddenError("Membership in group 'administrators' required.")
+    mark_checked()

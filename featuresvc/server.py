@@ -1,0 +1,41 @@
+"""Gunicorn, embedded: several worker processes, each with its own app and engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from .config import Settings
+
+
+class FeatureServer(BaseApplication):
+    def __init__(self, settings: Settings, options: dict[str, Any] | None = None):
+        self.settings = settings
+        self.options = {
+            "bind": f"{settings.host}:{settings.port}",
+            "workers": settings.workers,
+            "threads": settings.threads,
+            "worker_class": "gthread",
+            "timeout": settings.timeout,
+            "graceful_timeout": 30,
+            "control_socket_disable": True,
+            "accesslog": "-",
+            "errorlog": "-",
+            "loglevel": settings.log_level.lower(),
+            **(options or {}),
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from .app import create_app
+
+        return create_app(settings=self.settings)
+
+
+def run(settings: Settings, options: dict[str, Any] | None = None) -> None:
+    FeatureServer(settings, options).run()
