@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,8 @@ import requests
 
 from featuresvc.bootstrap import prepare
 from featuresvc.config import load_settings
+
+from .util import Client, make_group, unique
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_PASSWORD = "admin-test-pw"
@@ -89,41 +90,6 @@ class Server:
         self.database_url = database_url
 
 
-class Client:
-    """A thin HTTP client: ``api.get("/api/resource/0")`` returns a requests.Response."""
-
-    def __init__(self, base_url: str, auth=None, headers=None):
-        self.base_url = base_url
-        self.session = requests.Session()
-        self.session.auth = auth
-        self.session.headers.update(headers or {})
-
-    def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        kwargs.setdefault("timeout", 120)
-        return self.session.request(method, self.base_url + path, **kwargs)
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self.request("POST", path, **kw)
-
-    def put(self, path, **kw):
-        return self.request("PUT", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.request("PATCH", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("DELETE", path, **kw)
-
-    def ok(self, method: str, path: str, status: int = 200, **kw):
-        """Request and assert the status; returns the decoded JSON body."""
-        resp = self.request(method, path, **kw)
-        assert resp.status_code == status, f"{method} {path}: {resp.status_code} {resp.text}"
-        return resp.json()
-
-
 @pytest.fixture(scope="session")
 def admin(server) -> Client:
     return Client(server.url, auth=("administrator", ADMIN_PASSWORD))
@@ -132,10 +98,6 @@ def admin(server) -> Client:
 @pytest.fixture(scope="session")
 def anon(server) -> Client:
     return Client(server.url)
-
-
-def unique(prefix: str = "t") -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture
@@ -156,9 +118,3 @@ def make_user(admin, server):
 def group(admin):
     """A fresh resource group under the root, owned by the administrator."""
     return make_group(admin, 0)
-
-
-def make_group(client: Client, parent: int, **resource) -> int:
-    body = {"resource": {"cls": "resource_group", "parent": {"id": parent},
-                         "display_name": unique("group"), **resource}}
-    return client.ok("POST", "/api/resource/", 201, json=body)["id"]

@@ -1,6 +1,6 @@
 """Resource CRUD, move, recursive delete and listings over HTTP."""
 
-from .conftest import make_group, unique
+from ..util import make_group, unique
 
 
 def test_root_document(admin):
