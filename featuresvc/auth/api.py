@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from flask import current_app, request
 from flask_smorest import Blueprint
 
 from .. import db
-from ..http import json_response, parse_body, query_bool
+from ..http import json_response, load, parse_body, query_bool
 from ..routing import route
 from ..security import Administrator, Authenticated, Public
 from . import service, store
@@ -19,9 +21,11 @@ bp = Blueprint("auth", __name__, description="Authentication, users and groups")
 
 
 def _login_body() -> dict:
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
-            and "login" in request.form:
-        return {"login": request.form["login"], "password": request.form.get("password", "")}
+    """JSON whatever the Content-Type (curl -d sends form-urlencoded), else a real form."""
+    raw = request.get_data(cache=True)
+    if request.mimetype == "application/x-www-form-urlencoded" and not raw.lstrip()[:1] == b"{":
+        form = parse_qs(raw.decode("utf-8", "replace"))
+        return load(Login(), {k: v[0] for k, v in form.items()})
     return parse_body(Login())
 
 
