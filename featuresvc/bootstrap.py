@@ -6,13 +6,14 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from . import migrate
 from .auth import service as auth_service
 from .auth import store as auth_store
 from .config import Settings
 from .db import make_engine
-from .pgcluster import DATABASE, PrivateCluster
+from .pgcluster import DATABASE, ClusterError, PrivateCluster
 
 ADMIN_LOGIN = "administrator"
 PASSWORD_FILE = "admin_password"
@@ -53,14 +54,25 @@ def ensure_admin_password(engine: Engine, settings: Settings) -> str | None:
     return password if generated else None
 
 
+def _ensure_postgis(engine: Engine) -> None:
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    except DBAPIError as exc:
+        if "postgis" in str(exc.orig).lower() and "control file" in str(exc.orig).lower():
+            raise ClusterError(
+                "PostGIS is not installed for this PostgreSQL; install it with "
+                "'apt-get install postgresql-15-postgis-3' (./run.sh does that).") from None
+        raise
+
+
 def prepare(settings: Settings, *, database: str = DATABASE, recreate: bool = False,
             quiet: bool = False) -> str:
     """Everything before serving; returns the database URL. Safe to run on every start."""
     url = ensure_database(settings, database, recreate=recreate) or settings.database_url
     engine = make_engine(settings, url)
     try:
-        with engine.begin() as conn:
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        _ensure_postgis(engine)
         applied = migrate.upgrade(engine)
         if applied and not quiet:
             print(f"featuresvc: applied migrations {', '.join(applied)}")

@@ -169,7 +169,4 @@ class PrivateCluster:
                 exists = None
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        with psycopg.connect(conninfo.replace("dbname=postgres", f"dbname={name}"),
-                             autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
