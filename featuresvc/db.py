@@ -31,7 +31,12 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    app.extensions[EXTENSION] = make_engine(settings)
+    from .spatial_ref_sys.service import install_postgis_cache_guard
+
+    engine = make_engine(settings)
+    # PostGIS caches custom SRS definitions per backend: drop stale pooled connections.
+    install_postgis_cache_guard(engine)
+    app.extensions[EXTENSION] = engine
     app.teardown_appcontext(_close_connection)
 
 

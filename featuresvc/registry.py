@@ -11,5 +11,6 @@ def blueprints() -> list[Blueprint]:
     from .pyramid.api import bp as pyramid
     from .resmeta import section as _resmeta  # noqa: F401
     from .resource.api import bp as resource
+    from .spatial_ref_sys.api import bp as spatial_ref_sys
 
-    return [pyramid, auth, resource]
+    return [pyramid, auth, resource, spatial_ref_sys]
