@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
     logging.getLogger("featuresvc").setLevel(settings.log_level.upper())
 
     db.init_app(app, settings)
+    registry.init_components(app, app.extensions[db.EXTENSION])
     api = Api(app, spec_kwargs={"info": {"description": "NextGIS Web compatible feature API"}})
     for bp in registry.blueprints():
         api.register_blueprint(bp)

@@ -31,12 +31,7 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    from .spatial_ref_sys.service import install_postgis_cache_guard
-
-    engine = make_engine(settings)
-    # PostGIS caches custom SRS definitions per backend: drop stale pooled connections.
-    install_postgis_cache_guard(engine)
-    app.extensions[EXTENSION] = engine
+    app.extensions[EXTENSION] = make_engine(settings)
     app.teardown_appcontext(_close_connection)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_smorest import Blueprint
+from sqlalchemy import Engine
 
 
 def blueprints() -> list[Blueprint]:
@@ -14,3 +16,11 @@ def blueprints() -> list[Blueprint]:
     from .spatial_ref_sys.api import bp as spatial_ref_sys
 
     return [pyramid, auth, resource, spatial_ref_sys]
+
+
+def init_components(app: Flask, engine: Engine) -> None:
+    """Component hooks that need the engine."""
+    from .spatial_ref_sys.service import install_postgis_cache_guard
+
+    # PostGIS caches custom SRS definitions per backend: drop stale pooled connections.
+    install_postgis_cache_guard(engine)
