@@ -12,8 +12,8 @@ from flask_smorest import Blueprint
 
 from . import db
 from .auth.identity import current_identity
-from .errors import InternalServerError
-from .security import Access, was_checked
+from .errors import InternalServerError, ServiceError
+from .security import Access, challenge_guest, was_checked
 
 
 def route(
@@ -42,6 +42,12 @@ def route(
                     raise InternalServerError(
                         f"Route {rule} did not check the caller's permission.")
                 db.commit()
+            except ServiceError as exc:
+                db.rollback()
+                challenge = challenge_guest(exc)
+                if challenge is exc:
+                    raise
+                raise challenge from exc
             except BaseException:
                 db.rollback()
                 raise
