@@ -12,12 +12,14 @@ import nh3
 
 from .. import security
 from ..auth import store as auth_store
-from ..auth.identity import system_principals
+from ..auth.identity import identity_for, system_principals
 from ..errors import ForbiddenError
 from ..http import load
 from . import classes, sections, store
+from .access import PermissionResolver
 from .acl import READ, Rule
 from .exceptions import (
+    AttributeUpdateForbidden,
     HierarchyError,
     InsufficientPermissions,
     ResourceError,
@@ -79,16 +81,15 @@ def _write_sections(ctx: Context, res: Resource, body: dict[str, Any], creating:
             section.write(ctx, res, body.get(section.identity), creating=creating)
 
 
-def _owner_for(ctx: Context, rsec: dict[str, Any]) -> int:
-    owner = rsec.get("owner_user")
-    if owner is None or owner["id"] == ctx.identity.id:
-        return ctx.identity.id
+def _owner_for(ctx: Context, owner_id: int) -> int:
+    """Setting anyone but oneself as owner on create, or changing the owner, is for
+    administrators only (spec section 1.3): the ``owner`` principal can grant permissions."""
     if not ctx.identity.is_administrator:
         raise ForbiddenError("Only administrators can set the resource owner.")
-    row = auth_store.get_principal(ctx.conn, owner["id"], "U")
+    row = auth_store.get_principal(ctx.conn, owner_id, "U")
     if row is None or row.system:
-        raise ResourceError(f"User with id = {owner['id']} was not found.")
-    return owner["id"]
+        raise ResourceError(f"User with id = {owner_id} was not found.")
+    return owner_id
 
 
 def create(ctx: Context, body: Any) -> Resource:
@@ -107,8 +108,18 @@ def create(ctx: Context, body: Any) -> Resource:
     security.require(parent_id, "resource.manage_children")
     parent = store.get(ctx.conn, parent_id)
     _check_parent_class(parent, rcls)
-    owner_id = _owner_for(ctx, rsec)
+    owner = rsec.get("owner_user")
+    owner_id = ctx.identity.id if owner is None or owner["id"] == ctx.identity.id \
+        else _owner_for(ctx, owner["id"])
     acl = _rules(rsec.get("permissions", []), ctx)
+    if "permissions" in rsec:
+        # As for PUT: the caller's permissions on the new resource before its own ACL applies.
+        if "resource.change_permissions" not in ctx.resolver.would_have(
+                parent_id, rcls.identity, owner_id):
+            raise AttributeUpdateForbidden("permissions", "resource",
+                                           "resource.change_permissions")
+        _check_administrators_keep_access(
+            ctx, _admin_probe(ctx).would_have(parent_id, rcls.identity, owner_id, acl))
     if "resource.create" not in ctx.resolver.would_have(parent_id, rcls.identity, owner_id, acl):
         raise InsufficientPermissions(parent_id, "resource.create",
                                       f"Insufficient permission to create a resource of class "
@@ -134,7 +145,7 @@ def update(ctx: Context, res: Resource, body: Any) -> None:
     if "permissions" in rsec:
         ctx.require_attr(res, "resource", "permissions", "resource.change_permissions")
     if "owner_user" in rsec and rsec["owner_user"]["id"] != res.owner_user_id:
-        values["owner_user_id"] = _owner_for(ctx, rsec)
+        values["owner_user_id"] = _owner_for(ctx, rsec["owner_user"]["id"])
     if "display_name" in rsec:
         values["display_name"] = rsec["display_name"]
     if "keyname" in rsec:
@@ -155,7 +166,7 @@ def update(ctx: Context, res: Resource, body: Any) -> None:
         store.set_rules(ctx.conn, res.id, _rules(rsec["permissions"], ctx))
     if values or "permissions" in rsec:
         ctx.resolver.invalidate()
-        _check_administrators_keep_access(ctx, res.id)
+        _check_administrators_keep_access(ctx, _admin_probe(ctx).permissions(res.id), res.id)
     _write_sections(ctx, store.get(ctx.conn, res.id), body, creating=False)
 
 
@@ -179,17 +190,20 @@ def _check_move(ctx: Context, res: Resource, new_parent_id: int) -> None:
                              f"id = {res.id} in resource id = {new_parent_id}.")
 
 
-def _check_administrators_keep_access(ctx: Context, resource_id: int) -> None:
-    from ..auth.identity import identity_for
-
+def _admin_probe(ctx: Context) -> PermissionResolver:
+    """A resolver for a plain member of ``administrators`` (no superuser flag)."""
     admins = system_principals(ctx.conn)["administrators"]
-    probe = identity_for(ctx.conn, None, group_ids=frozenset({admins}))
-    perms = ctx.resolver.__class__(ctx.conn, probe).permissions(resource_id) or frozenset()
-    missing = [p for p in ADMIN_REQUIRED if p not in perms]
+    return PermissionResolver(ctx.conn, identity_for(ctx.conn, None,
+                                                     group_ids=frozenset({admins})))
+
+
+def _check_administrators_keep_access(ctx: Context, perms: frozenset[str] | None,
+                                      resource_id: int | None = None) -> None:
+    missing = [p for p in ADMIN_REQUIRED if p not in (perms or ())]
     if missing:
+        where = "the new resource" if resource_id is None else f"resource id = {resource_id}"
         raise ResourceError(
-            f"Administrators would lose the '{missing[0]}' permission on resource "
-            f"id = {resource_id}.")
+            f"Administrators would lose the '{missing[0]}' permission on {where}.")
 
 
 def deletion_blocker(ctx: Context, resource_id: int) -> str | None:
