@@ -8,6 +8,7 @@ import orjson
 from werkzeug.datastructures import MultiDict
 
 from ..errors import ValidationError
+from ..http import FALSE, TRUE
 from . import store
 from .acl import READ
 from .documents import documents
@@ -34,6 +35,12 @@ def _typed(name: str, value: str, kind: type) -> Any:
         raise _bad(name, f"Invalid value '{value}' of query parameter '{name}'.") from None
 
 
+def _boolean(value: str) -> bool:
+    if value.lower() in TRUE | FALSE:
+        return value.lower() in TRUE
+    raise ValueError(value)
+
+
 class _Where:
     def __init__(self) -> None:
         self.clauses: list[str] = []
@@ -54,7 +61,7 @@ def _resmeta_filters(args: MultiDict, where: _Where) -> None:
         op, _, meta_key = key[len("resmeta__"):-1].partition("[")
         exists = "EXISTS (SELECT 1 FROM resmeta_item m WHERE m.resource_id = r.id AND m.key = {k}"
         if op == "has":
-            truth = value.lower() in ("true", "yes", "1")
+            truth = _typed(key, value, _boolean)
             where.add(("" if truth else "NOT ") + exists + ")", k=meta_key)
         elif op == "json":
             try:
@@ -64,7 +71,9 @@ def _resmeta_filters(args: MultiDict, where: _Where) -> None:
             where.add(exists + " AND m.value = CAST({v} AS jsonb))", k=meta_key,
                       v=orjson.dumps(literal).decode())
         elif op in ("like", "ilike"):
-            where.add(exists + f" AND m.value #>> '{{}}' {op.upper()} {{v}})", k=meta_key, v=value)
+            # ``#>> '{}'`` is a scalar's text; braces are doubled twice (f-string, format).
+            where.add(exists + f" AND m.value #>> '{{{{}}}}' {op.upper()} {{v}})",
+                      k=meta_key, v=value)
         else:
             raise _bad(key, f"Unknown resmeta filter '{op}'.")
 
