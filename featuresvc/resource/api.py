@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import request
 from flask_smorest import Blueprint
 
@@ -13,6 +15,7 @@ from ..routing import query_param, route
 from ..security import CheckedInView, OnResource, Public, mark_checked, require_administrator
 from . import classes, search, service, store
 from .access import PermissionResolver, resolver
+from .acl import READ
 from .documents import class_order, documents
 from .exceptions import ResourceNotFound
 from .schema import CreatedResponse, DeleteSummary, QuotaResponse, ResourceDocument
@@ -79,18 +82,19 @@ def search_view():
 
 
 def _delete_summary(ctx: Context, ids: list[int]) -> tuple[dict, dict]:
-    """Dry run: what a bulk delete would remove; unreadable ids are only counted."""
-    affected: dict = {"count": 0, "resources": {}}
-    unaffected: dict = {"count": 0, "resources": {}}
+    """Dry run, as NGW counts it: a deletable resource adds its whole subtree by class (all
+    of it readable, or it would not be deletable); any other adds 1 under its class, or under
+    the generic "resource" when the caller cannot read it (missing and hidden look alike)."""
+    affected: Counter[str] = Counter()
+    unaffected: Counter[str] = Counter()
     for rid in dict.fromkeys(ids):
-        if "resource.read" not in (ctx.resolver.permissions(rid) or ()):
-            unaffected["count"] += 1
-            continue
-        bucket = affected if service.deletion_blocker(ctx, rid) is None else unaffected
-        for node in store.subtree(ctx.conn, rid):
-            bucket["count"] += 1
-            bucket["resources"][node.cls] = bucket["resources"].get(node.cls, 0) + 1
-    return affected, unaffected
+        readable = READ in (ctx.resolver.permissions(rid) or ())
+        if readable and service.deletion_blocker(ctx, rid) is None:
+            affected.update(node.cls for node in store.subtree(ctx.conn, rid))
+        else:
+            unaffected[ctx.resolver.nodes[rid].cls if readable else "resource"] += 1
+    return ({"count": affected.total(), "resources": dict(affected)},
+            {"count": unaffected.total(), "resources": dict(unaffected)})
 
 
 def _bulk_ids() -> list[int]:
@@ -121,7 +125,7 @@ def bulk_delete():
     for rid in dict.fromkeys(_bulk_ids()):
         if rid in removed:
             continue
-        if "resource.read" not in (ctx.resolver.permissions(rid) or ()):
+        if READ not in (ctx.resolver.permissions(rid) or ()):
             if partial:
                 continue
             raise ResourceNotFound(rid)
@@ -207,9 +211,11 @@ def check_quota():
     body = json_body(allow_empty=True, default={})
     if not isinstance(body, dict):
         raise ValidationError("Request body must be a JSON object - at `$`.")
-    for cls_id in body:
+    for cls_id, count in body.items():
         if classes.get(cls_id) is None:
             raise ValidationError(f"Unknown resource class '{cls_id}'.")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ValidationError(f"Expected a non-negative integer - at `$.{cls_id}`.")
     return json_response({"success": True})
 
 

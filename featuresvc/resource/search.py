@@ -98,8 +98,8 @@ def _filters(args: MultiDict) -> _Where:
         elif op == "in":
             items = [_typed(raw_name, v, kind) for v in value.split(",") if v != ""]
             where.add(f"r.{column} = ANY({{v}})", v=items)
-        elif op in ("like", "ilike") and field == "display_name":
-            where.add(f"r.display_name {op.upper()} {{v}}", v=value)
+        elif op in ("like", "ilike") and kind is str:  # NGW also has cls__like, keyname__like
+            where.add(f"r.{column} {op.upper()} {{v}}", v=value)
         else:
             raise _bad(raw_name, f"Unknown search filter '{raw_name}'.")
     _resmeta_filters(args, where)

@@ -42,6 +42,7 @@ CASES = [
     ("display_name=Alpha-{tag}", "a"), ("display_name__in=Alpha-{tag},Beta-{tag}", "a b"),
     ("root={S}&display_name__like=%a-{tag}", "a b c"),
     ("root={S}&display_name__like=alpha%", ""), ("root={S}&display_name__ilike=ALPHA%", "a"),
+    ("root={S}&keyname__like=k_-{tag}", "a b"), ("root={S}&cls__ilike=RESOURCE%", "S a b c"),
     ("root={S}&owner_user={owner}", "b"), ("root={S}&owner_user__in={owner},0", "b"),
     ("root={S}&owner_user_id={owner}", "b"),
     ("root={S}&resmeta__has[color]=true", "a b"), ("root={S}&resmeta__has[color]=false", "S c"),
@@ -63,7 +64,7 @@ def test_filter(admin, tree, query, expected):
 @pytest.mark.parametrize("query", ["id=abc", "id__in=1,x", "parent=1.5", "root=x",
                                    "resmeta__json[k]=not-json", "resmeta__has[k]=maybe",
                                    "resmeta__nope[k]=1",
-                                   "cls__like=x", "limit=-1", "offset=-2", "limit=x",
+                                   "id__like=1", "limit=-1", "offset=-2", "limit=x",
                                    "order=name,colour", "order=-", "serialization=brief"])
 def test_bad_query(admin, query):
     name, value = query.split("=", 1)
