@@ -6,6 +6,8 @@ Permission rules are those of spec section 1.3; every check goes through
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import nh3
@@ -20,6 +22,7 @@ from .access import PermissionResolver
 from .acl import READ, Rule
 from .exceptions import (
     AttributeUpdateForbidden,
+    DisplayNameNotUnique,
     HierarchyError,
     InsufficientPermissions,
     ResourceError,
@@ -124,11 +127,12 @@ def create(ctx: Context, body: Any) -> Resource:
         raise InsufficientPermissions(parent_id, "resource.create",
                                       f"Insufficient permission to create a resource of class "
                                       f"'{rcls.identity}' in resource id = {parent_id}.")
-    new_id = store.insert(ctx.conn, {
-        "cls": rcls.identity, "parent_id": parent_id, "keyname": rsec.get("keyname"),
-        "display_name": rsec["display_name"],
-        "description": sanitize_html(rsec.get("description")), "owner_user_id": owner_id,
-    })
+    with _sibling_names(ctx):
+        new_id = store.insert(ctx.conn, {
+            "cls": rcls.identity, "parent_id": parent_id, "keyname": rsec.get("keyname"),
+            "display_name": rsec["display_name"],
+            "description": sanitize_html(rsec.get("description")), "owner_user_id": owner_id,
+        })
     store.set_rules(ctx.conn, new_id, acl)
     ctx.resolver.invalidate()
     res = store.get(ctx.conn, new_id)
@@ -161,13 +165,27 @@ def update(ctx: Context, res: Resource, body: Any) -> None:
         if new_parent["id"] != res.parent_id:
             _check_move(ctx, res, new_parent["id"])
             values["parent_id"] = new_parent["id"]
-    store.update(ctx.conn, res, values)
+    with _sibling_names(ctx):
+        store.update(ctx.conn, res, values)
     if "permissions" in rsec:
         store.set_rules(ctx.conn, res.id, _rules(rsec["permissions"], ctx))
     if values or "permissions" in rsec:
         ctx.resolver.invalidate()
         _check_administrators_keep_access(ctx, _admin_probe(ctx).permissions(res.id), res.id)
     _write_sections(ctx, store.get(ctx.conn, res.id), body, creating=False)
+
+
+@contextmanager
+def _sibling_names(ctx: Context) -> Iterator[None]:
+    """The name stays taken (the constraint holds), but a sibling the caller cannot read is
+    not named (spec Decision 1)."""
+    try:
+        yield
+    except DisplayNameNotUnique as exc:
+        other = exc.data.get("resource_id")
+        if other is None or READ in (ctx.resolver.permissions(other) or ()):
+            raise
+        raise DisplayNameNotUnique(None) from None
 
 
 def _check_move(ctx: Context, res: Resource, new_parent_id: int) -> None:
