@@ -129,7 +129,7 @@ def bulk_delete():
             if partial:
                 continue
             raise ResourceNotFound(rid)
-        if service.deletion_blocker(ctx, rid) is not None:
+        if service.deletion_blocker(ctx, rid, lock=True) is not None:
             if partial:
                 continue
             service.delete(ctx, rid)  # raises the precise root or permission error

@@ -224,11 +224,12 @@ def _check_administrators_keep_access(ctx: Context, perms: frozenset[str] | None
             f"Administrators would lose the '{missing[0]}' permission on {where}.")
 
 
-def deletion_blocker(ctx: Context, resource_id: int) -> str | None:
-    """Why the caller may not delete this subtree (None if it may)."""
+def deletion_blocker(ctx: Context, resource_id: int, *, lock: bool = False) -> str | None:
+    """Why the caller may not delete this subtree (None if it may); ``lock`` before a real
+    delete, so the subtree checked is the subtree deleted."""
     if resource_id == 0:
         return "root"
-    nodes = store.subtree(ctx.conn, resource_id)
+    nodes = (store.lock_subtree if lock else store.subtree)(ctx.conn, resource_id)
     ctx.resolver.load([resource_id])
     ctx.resolver.add_nodes(nodes)
     for node in nodes:
@@ -239,7 +240,7 @@ def deletion_blocker(ctx: Context, resource_id: int) -> str | None:
 
 
 def delete(ctx: Context, resource_id: int) -> None:
-    blocker = deletion_blocker(ctx, resource_id)
+    blocker = deletion_blocker(ctx, resource_id, lock=True)
     if blocker == "root":
         raise ResourceRootDeleteError()
     if blocker == "permission":
