@@ -19,6 +19,9 @@ bp = Blueprint("auth", __name__, description="Authentication, users and groups")
 
 
 def _login_body() -> dict:
+    # Cache the body first: parsing .form would consume it, and GDAL-style clients send JSON
+    # as application/x-www-form-urlencoded (spec Decision 3).
+    request.get_data(cache=True)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
             and "login" in request.form:
         return {"login": request.form["login"], "password": request.form.get("password", "")}
