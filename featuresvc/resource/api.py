@@ -56,7 +56,7 @@ def create():
        access=OnResource("resource.read"), summary="Resource document")
 def item(id: int):
     ctx = context()
-    return json_response(documents(ctx, [store.get(ctx.conn, id)])[0])
+    return json_response(documents(ctx, [service.get_readable(ctx, id)])[0])
 
 
 @route(bp, "/api/resource/<int:id>", methods=["PUT"], name="resource.item",
@@ -64,7 +64,7 @@ def item(id: int):
        summary="Update a resource (partial; each attribute checks its own permission)")
 def update(id: int):
     ctx = context()
-    service.update(ctx, store.get(ctx.conn, id), json_body())
+    service.update(ctx, service.get_readable(ctx, id), json_body())
     return json_response({})
 
 
@@ -163,7 +163,7 @@ def _resolver_for_query() -> PermissionResolver:
        access=OnResource("resource.read"), summary="Effective permissions of the caller",
        params=[query_param("user", "integer", "Another user (administrators only)")])
 def permission(id: int):
-    res = store.get(db.connection(), id)
+    res = service.get_readable(context(), id)
     perms = _resolver_for_query().permissions(id) or frozenset()
     return json_response(_permission_doc(res.cls, perms))
 
@@ -173,7 +173,7 @@ def permission(id: int):
        summary="Which ACL rules grant or deny each permission",
        params=[query_param("user", "integer")])
 def permission_explain(id: int):
-    res = store.get(db.connection(), id)
+    res = service.get_readable(context(), id)
     res_resolver = _resolver_for_query()
     perms = res_resolver.permissions(id) or frozenset()
     explanation = res_resolver.explain(id)

@@ -109,7 +109,7 @@ def create(ctx: Context, body: Any) -> Resource:
         raise ResourceError("Missing required field - at `$.resource.display_name`.")
     parent_id = parent_ref["id"]
     security.require(parent_id, "resource.manage_children")
-    parent = store.get(ctx.conn, parent_id)
+    parent = get_readable(ctx, parent_id)  # it may have been deleted since the check
     _check_parent_class(parent, rcls)
     owner = rsec.get("owner_user")
     owner_id = ctx.identity.id if owner is None or owner["id"] == ctx.identity.id \
@@ -172,7 +172,10 @@ def update(ctx: Context, res: Resource, body: Any) -> None:
     if values or "permissions" in rsec:
         ctx.resolver.invalidate()
         _check_administrators_keep_access(ctx, _admin_probe(ctx).permissions(res.id), res.id)
-    _write_sections(ctx, store.get(ctx.conn, res.id), body, creating=False)
+    current = store.get(ctx.conn, res.id)
+    if current is None:  # deleted by a concurrent request
+        raise ResourceNotFound(res.id)
+    _write_sections(ctx, current, body, creating=False)
 
 
 @contextmanager
@@ -193,7 +196,7 @@ def _check_move(ctx: Context, res: Resource, new_parent_id: int) -> None:
     security.require(new_parent_id)
     if new_parent_id in {n.id for n in store.subtree(ctx.conn, res.id)}:
         raise HierarchyError("Resource can not be a parent himself.")
-    new_parent = store.get(ctx.conn, new_parent_id)
+    new_parent = get_readable(ctx, new_parent_id)
     _check_parent_class(new_parent, classes.get(res.cls))
     for parent_id in (res.parent_id, new_parent_id):
         if "resource.manage_children" not in (ctx.resolver.permissions(parent_id) or ()):
