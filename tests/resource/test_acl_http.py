@@ -38,8 +38,7 @@ def rename(client, rid: int):
     return client.put(f"/api/resource/{rid}", json={"resource": {"display_name": unique()}})
 
 
-def test_deny_wins(admin, group):
-    user = create_user(admin)
+def test_deny_wins(admin, group, user):
     rid = make_group(admin, group, permissions=[
         *allow(user.id, "resource.read", "resource.update"),
         *deny(user.id, "resource.update"),
@@ -55,8 +54,7 @@ def test_deny_wins(admin, group):
     assert "resource.delete" in granted(user.client, rid)
 
 
-def test_propagate_and_non_propagate(admin, group):
-    user = create_user(admin)
+def test_propagate_and_non_propagate(admin, group, user):
     child = make_group(admin, group)
     set_acl(admin, group, allow(user.id, "resource.read", propagate=False))
     assert user.client.ok("GET", f"/api/resource/{group}")["resource"]["id"] == group
@@ -68,8 +66,7 @@ def test_propagate_and_non_propagate(admin, group):
     assert user.client.ok("GET", f"/api/resource/{group}")["resource"]["children"] is True
 
 
-def test_identity_filter(admin, group):
-    user = create_user(admin)
+def test_identity_filter(admin, group, user):
     set_acl(admin, group, allow(user.id, "resource.read", identity="resource_group"))
     child = make_group(admin, group)
     assert user.client.ok("GET", f"/api/resource/{child}")["resource"]["id"] == child
@@ -83,8 +80,8 @@ def test_identity_filter(admin, group):
         not_found(user.client.get(f"/api/resource/{group}"), group)
 
 
-def test_owner_principal(admin, group, sys):
-    owner, other = create_user(admin), create_user(admin)
+def test_owner_principal(admin, group, sys, user, other):
+    owner = user
     set_acl(admin, group, [*allow(sys["authenticated"], "resource.read", propagate=False),
                            *allow(sys["owner"], "resource.read", "resource.update")])
     rid = make_group(admin, group, owner_user={"id": owner.id})
@@ -99,8 +96,7 @@ def test_owner_principal(admin, group, sys):
     not_found(owner.client.get(f"/api/resource/{rid}"), rid)
 
 
-def test_everyone_and_authenticated(admin, anon, group, sys):
-    user = create_user(admin)
+def test_everyone_and_authenticated(admin, anon, group, sys, user):
     rid = make_group(admin, group)
     set_acl(admin, group, allow(sys["authenticated"], "resource.read"))
     assert user.client.ok("GET", f"/api/resource/{rid}")["resource"]["id"] == rid
@@ -123,8 +119,7 @@ def test_group_membership(admin, group):
     assert user.client.ok("GET", f"/api/resource/{rid}")["resource"]["id"] == rid
 
 
-def test_read_needs_parent_read(admin, group):
-    user = create_user(admin)
+def test_read_needs_parent_read(admin, group, user):
     child = make_group(admin, group, permissions=allow(user.id, "resource"))
     not_found(user.client.get(f"/api/resource/{child}"), child)
     assert admin.ok("GET", f"/api/resource/{child}/permission",
@@ -132,16 +127,14 @@ def test_read_needs_parent_read(admin, group):
                                                                            False)}
 
 
-def test_permission_without_read_grants_nothing(admin, group):
-    user = create_user(admin)
+def test_permission_without_read_grants_nothing(admin, group, user):
     set_acl(admin, group, allow(user.id, "resource.update", "resource.delete"))
     not_found(user.client.get(f"/api/resource/{group}"), group)
     assert admin.ok("GET", f"/api/resource/{group}/permission",
                     params={"user": user.id})["resource"]["update"] is False
 
 
-def test_put_permissions_needs_change_permissions(admin, group):
-    user = create_user(admin)
+def test_put_permissions_needs_change_permissions(admin, group, user):
     set_acl(admin, group, allow(user.id, "resource.read", "resource.update"))
     new_acl = allow(user.id, "resource")
     resp = user.client.put(f"/api/resource/{group}", json={"resource": {"permissions": new_acl}})
@@ -180,8 +173,8 @@ def test_permission_document_per_class_scopes(admin, group):
     assert perms(admin, group) == {"resource": dict.fromkeys(RESOURCE_PERMS, True)}
 
 
-def test_permission_for_another_user(admin, group, sys):
-    reader, other = create_user(admin), create_user(admin)
+def test_permission_for_another_user(admin, group, sys, user, other):
+    reader = user
     set_acl(admin, group, allow(reader.id, "resource.read"))
     assert perms(admin, group, user=reader.id)["resource"] == {
         **dict.fromkeys(RESOURCE_PERMS, False), "read": True}
@@ -193,8 +186,7 @@ def test_permission_for_another_user(admin, group, sys):
         assert body["data"]["location"] == ["query", "user"]
 
 
-def test_permission_explain(admin, group, sys):
-    user = create_user(admin)
+def test_permission_explain(admin, group, sys, user):
     set_acl(admin, group, [*allow(user.id, "resource.read", "resource.update"),
                            *deny(user.id, "resource.update")])
     doc = admin.ok("GET", f"/api/resource/{group}/permission/explain",

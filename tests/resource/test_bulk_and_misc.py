@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from ..principals import allow, create_user, deny, error, set_acl
+from ..principals import allow, deny, error, set_acl
 from ..util import make_group, unique
 
 EMPTY = {"count": 0, "resources": {}}
@@ -17,11 +15,6 @@ def exists(admin, rid: int) -> bool:
 def summary(client, *ids) -> dict:
     return client.ok("GET", "/api/resource/delete",
                      params={"resources": ",".join(map(str, ids))})
-
-
-@pytest.fixture
-def user(admin):
-    return create_user(admin)
 
 
 def test_dry_run(admin, group):

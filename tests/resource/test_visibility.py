@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from ..principals import allow, create_user, deny, error, set_acl, without_request_id
+from ..principals import allow, deny, error, set_acl, without_request_id
 from ..util import make_group, unique
 
 
 @pytest.fixture
-def world(admin, group):
+def world(admin, group, user):
     """P (the reader may read and create in it) holding H, which the reader cannot see."""
-    reader = create_user(admin)
+    reader = user
     set_acl(admin, group, allow(reader.id, "resource.read", propagate=False))
     p = make_group(admin, group, permissions=allow(
         reader.id, "resource.read", "resource.create", "resource.update",

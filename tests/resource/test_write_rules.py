@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ..principals import allow, create_user, deny, error, not_found, set_acl, system_ids
+from ..principals import allow, deny, error, not_found, set_acl, system_ids
 from ..util import make_group, unique
-
-
-@pytest.fixture
-def user(admin):
-    return create_user(admin)
 
 
 def exists(admin, rid: int) -> bool:
@@ -58,8 +53,7 @@ def test_update_with_permission(admin, group, user):
 
 # -- owner --------------------------------------------------------------------------------------
 
-def test_owner_change_is_for_administrators(admin, group, user):
-    other = create_user(admin)
+def test_owner_change_is_for_administrators(admin, group, user, other):
     set_acl(admin, group, allow(user.id, "resource"))
     rid = make_group(admin, group)
     admin_id = admin.ok("GET", f"/api/resource/{rid}")["resource"]["owner_user"]["id"]
@@ -78,8 +72,7 @@ def test_owner_change_is_for_administrators(admin, group, user):
         error(resp, 422)
 
 
-def test_owner_on_create(admin, group, user):
-    other = create_user(admin)
+def test_owner_on_create(admin, group, user, other):
     set_acl(admin, group, allow(user.id, "resource"))
     body = {"cls": "resource_group", "parent": {"id": group}, "display_name": unique()}
     rid = user.client.ok("POST", "/api/resource/", 201, json={"resource": body})["id"]
