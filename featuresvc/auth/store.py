@@ -38,6 +38,8 @@ def get_principal(conn: Connection, principal_id: int, cls: str | None = None) -
 
 
 def user_by_login(conn: Connection, login: str) -> Any:
+    if "\x00" in login:  # PostgreSQL text cannot hold NUL, so no keyname has one
+        return None
     return conn.execute(
         text(f"SELECT {_USER_COLUMNS} FROM auth_principal p "
              "WHERE p.cls = 'U' AND lower(p.keyname) = lower(:login)"),

@@ -22,6 +22,7 @@ _ALIASES = {"parent_id": "parent", "owner_user_id": "owner_user"}
 _ORDER = {"name": "display_name", "type": "cls", "owner": "owner_user_id",
           "created": "creation_date"}
 _PAGING = ("limit", "offset", "order", "breadcrumb")
+MAX_PAGING = 2**31 - 1
 
 
 def _bad(name: str, message: str) -> ValidationError:
@@ -126,8 +127,9 @@ def run(ctx: Context, args: MultiDict) -> Any:
                    reverse=token.startswith("-"))
     limit = _typed("limit", args["limit"], int) if args.get("limit") else None
     offset = _typed("offset", args.get("offset") or "0", int)
-    if (limit is not None and limit < 0) or offset < 0:
-        raise _bad("limit", "Query parameters 'limit' and 'offset' must not be negative.")
+    for name, value in (("limit", limit), ("offset", offset)):
+        if value is not None and not 0 <= value <= MAX_PAGING:
+            raise _bad(name, f"Query parameter '{name}' must be between 0 and {MAX_PAGING}.")
     page = found[offset:offset + limit if limit is not None else None]
     result: dict[str, Any] = {
         "items": documents(ctx, page, full=serialization == "full"),
