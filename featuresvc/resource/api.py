@@ -121,15 +121,16 @@ def bulk_delete_dry_run():
 def bulk_delete():
     ctx = context()
     partial = query_bool("partial")
+    ids = list(dict.fromkeys(_bulk_ids()))
+    readable = [rid for rid in ids if READ in (ctx.resolver.permissions(rid) or ())]
+    if not partial and len(readable) < len(ids):
+        raise ResourceNotFound(next(rid for rid in ids if rid not in readable))
+    service.lock_for_delete(ctx, readable)
     removed: set[int] = set()
-    for rid in dict.fromkeys(_bulk_ids()):
+    for rid in readable:
         if rid in removed:
             continue
-        if READ not in (ctx.resolver.permissions(rid) or ()):
-            if partial:
-                continue
-            raise ResourceNotFound(rid)
-        if service.deletion_blocker(ctx, rid, lock=True) is not None:
+        if service.deletion_blocker(ctx, rid) is not None:
             if partial:
                 continue
             service.delete(ctx, rid)  # raises the precise root or permission error

@@ -227,12 +227,16 @@ def _check_administrators_keep_access(ctx: Context, perms: frozenset[str] | None
             f"Administrators would lose the '{missing[0]}' permission on {where}.")
 
 
-def deletion_blocker(ctx: Context, resource_id: int, *, lock: bool = False) -> str | None:
-    """Why the caller may not delete this subtree (None if it may); ``lock`` before a real
-    delete, so the subtree checked is the subtree deleted."""
+def lock_for_delete(ctx: Context, resource_ids: list[int]) -> None:
+    """Before a real delete, so the subtrees checked are the subtrees deleted."""
+    store.lock_subtrees(ctx.conn, [rid for rid in resource_ids if rid != 0])
+
+
+def deletion_blocker(ctx: Context, resource_id: int) -> str | None:
+    """Why the caller may not delete this subtree (None if it may)."""
     if resource_id == 0:
         return "root"
-    nodes = (store.lock_subtree if lock else store.subtree)(ctx.conn, resource_id)
+    nodes = store.subtree(ctx.conn, resource_id)
     ctx.resolver.load([resource_id])
     ctx.resolver.add_nodes(nodes)
     for node in nodes:
@@ -243,7 +247,8 @@ def deletion_blocker(ctx: Context, resource_id: int, *, lock: bool = False) -> s
 
 
 def delete(ctx: Context, resource_id: int) -> None:
-    blocker = deletion_blocker(ctx, resource_id, lock=True)
+    lock_for_delete(ctx, [resource_id])
+    blocker = deletion_blocker(ctx, resource_id)
     if blocker == "root":
         raise ResourceRootDeleteError()
     if blocker == "permission":

@@ -91,19 +91,26 @@ def subtree(conn: Connection, resource_id: int) -> list[Node]:
     return [Node(*r) for r in rows]
 
 
-def lock_subtree(conn: Connection, resource_id: int) -> list[Node]:
-    """The subtree with all its rows locked until commit, for a delete.
+def lock_subtrees(conn: Connection, roots: list[int]) -> None:
+    """Lock every row of the subtrees until commit, for a delete.
 
     Inserting or moving a resource under a locked row waits (its foreign key check needs a
     share lock), so no child appears between the permission check and the DELETE; children
-    committed while we waited for the locks are picked up by the next round.
+    committed while we waited are picked up by the next round. Each round locks in id order
+    in one statement, so concurrent deletes of overlapping sets do not deadlock.
     """
     locked: set[int] = set()
     while True:
-        nodes = subtree(conn, resource_id)
-        fresh = sorted({n.id for n in nodes} - locked)
+        rows = conn.execute(text("""
+            WITH RECURSIVE down AS (
+                SELECT id FROM resource WHERE id = ANY(:ids)
+                UNION
+                SELECT r.id FROM resource r JOIN down ON r.parent_id = down.id
+            ) SELECT id FROM down
+        """), {"ids": roots})
+        fresh = sorted({r.id for r in rows} - locked)
         if not fresh:
-            return nodes
+            return
         conn.execute(text("SELECT id FROM resource WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"),
                      {"ids": fresh})
         locked.update(fresh)

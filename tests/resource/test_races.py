@@ -82,3 +82,19 @@ def test_create_under_parent_being_deleted(admin, group):
         if created.status_code == 201:
             assert deleted.status_code != 200 or \
                 admin.get(f"/api/resource/{created.json()['id']}").status_code == 404
+
+
+def test_crossing_bulk_deletes(admin, group):
+    """Two bulk deletes of the same resources in opposite orders: no deadlock, no 500."""
+    for _ in range(5):
+        ids = [make_group(admin, group) for _ in range(4)]
+        for rid in ids:
+            make_group(admin, rid)
+        forward, backward = ",".join(map(str, ids)), ",".join(map(str, reversed(ids)))
+        results = parallel(admin, [
+            lambda c, q=forward: c.post(f"/api/resource/delete?resources={q}&partial=true"),
+            lambda c, q=backward: c.post(f"/api/resource/delete?resources={q}&partial=true"),
+            lambda c, q=ids[0]: c.delete(f"/api/resource/{q}"),
+        ])
+        assert all(r.status_code in (200, 404) for r in results), [r.text for r in results]
+        assert not any(admin.get(f"/api/resource/{rid}").status_code == 200 for rid in ids)
