@@ -211,3 +211,15 @@ def test_expired_and_bad_tokens(admin, server):
 def test_token_needs_authentication(anon):
     error(anon.post(f"{AUTH}/token/", json={}), 401)
     error(anon.get(f"{AUTH}/token/"), 401)
+
+
+def test_token_use_never_waits_on_other_requests(admin, server, db):
+    """Recording last_used must not serialise requests that share a token: a long request
+    holding the token's row must not block the next one."""
+    user = create_user(admin)
+    created = user.client.ok("POST", f"{AUTH}/token/", 201, json={})
+    with db.begin() as conn:
+        conn.execute(text("SELECT 1 FROM auth_token WHERE id = :id FOR UPDATE"),
+                     {"id": created["id"]})
+        resp = bearer(server, created["token"]).get(f"{AUTH}/current_user", timeout=5)
+        assert resp.status_code == 200 and resp.json()["id"] == user.id
