@@ -95,6 +95,16 @@ def _owner_for(ctx: Context, owner_id: int) -> int:
     return owner_id
 
 
+def _check_new_acl(ctx: Context, parent_id: int, cls: str, owner_id: int,
+                   acl: list[Rule]) -> None:
+    """An ACL sent on create needs change_permissions on the new resource, evaluated before
+    that ACL applies (as on PUT), and must leave the administrators their access."""
+    if "resource.change_permissions" not in ctx.resolver.would_have(parent_id, cls, owner_id):
+        raise AttributeUpdateForbidden("permissions", "resource", "resource.change_permissions")
+    _check_administrators_keep_access(
+        ctx, _admin_probe(ctx).would_have(parent_id, cls, owner_id, acl))
+
+
 def create(ctx: Context, body: Any) -> Resource:
     rsec = _resource_section(body, creating=True)
     cls_id = rsec.get("cls")
@@ -116,13 +126,7 @@ def create(ctx: Context, body: Any) -> Resource:
         else _owner_for(ctx, owner["id"])
     acl = _rules(rsec.get("permissions", []), ctx)
     if "permissions" in rsec:
-        # As for PUT: the caller's permissions on the new resource before its own ACL applies.
-        if "resource.change_permissions" not in ctx.resolver.would_have(
-                parent_id, rcls.identity, owner_id):
-            raise AttributeUpdateForbidden("permissions", "resource",
-                                           "resource.change_permissions")
-        _check_administrators_keep_access(
-            ctx, _admin_probe(ctx).would_have(parent_id, rcls.identity, owner_id, acl))
+        _check_new_acl(ctx, parent_id, rcls.identity, owner_id, acl)
     if "resource.create" not in ctx.resolver.would_have(parent_id, rcls.identity, owner_id, acl):
         raise InsufficientPermissions(parent_id, "resource.create",
                                       f"Insufficient permission to create a resource of class "
