@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 
@@ -9,7 +10,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import InternalServerError, ServiceError
-from .http import json_response
+from .http import JSON_MIME, json_response
 
 log = logging.getLogger("featuresvc")
 
@@ -38,7 +39,11 @@ def render(exc: ServiceError) -> Response:
         "request_id": request_id(),
         "data": exc.data,
     })
-    resp = json_response(body, status=exc.status_code)
+    try:
+        resp = json_response(body, status=exc.status_code)
+    except TypeError:  # orjson refuses ints beyond 64 bits, e.g. an id from a URL
+        resp = Response(json.dumps(body, default=str), status=exc.status_code,
+                        content_type=JSON_MIME)
     for key, value in exc.headers.items():
         resp.headers[key] = value
     return resp

@@ -4,16 +4,21 @@ its OpenAPI documentation and its NGW route name (published by ``pyramid/route``
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
+from flask import request
 from flask_smorest import Blueprint
+from sqlalchemy import exc as sa_exc
 
 from . import db
 from .auth.identity import current_identity
-from .errors import InternalServerError
-from .security import Access, was_checked
+from .errors import InternalServerError, ServiceError, ValidationError
+from .security import Access, challenge_guest, was_checked
+
+log = logging.getLogger("featuresvc")
 
 
 def route(
@@ -42,6 +47,19 @@ def route(
                     raise InternalServerError(
                         f"Route {rule} did not check the caller's permission.")
                 db.commit()
+            except ServiceError as exc:
+                db.rollback()
+                challenge = challenge_guest(exc)
+                if challenge is exc:
+                    raise
+                raise challenge from exc
+            except sa_exc.DataError as exc:
+                # A value PostgreSQL cannot take (a NUL in text, a number out of range):
+                # bad input, so a 422 rather than a 500, whichever component sent it.
+                db.rollback()
+                log.warning("%s %s: data error: %s", request.method, request.path, exc.orig)
+                reason = str(exc.orig).splitlines()[0].rstrip(".")
+                raise ValidationError(f"Invalid value: {reason}.") from exc
             except BaseException:
                 db.rollback()
                 raise

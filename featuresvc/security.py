@@ -18,7 +18,7 @@ from flask import g, request
 
 from .auth.exceptions import AuthenticationRequired
 from .auth.identity import current_identity
-from .errors import ForbiddenError, ValidationError
+from .errors import ForbiddenError, ServiceError, ValidationError
 from .resource.access import resolver
 from .resource.acl import READ
 from .resource.exceptions import InsufficientPermissions, ResourceNotFound
@@ -112,6 +112,14 @@ def deny(resource_id: int, permission: str) -> None:
             f"Insufficient '{permission}' permission on resource id = {resource_id}; "
             "authentication required.")
     raise InsufficientPermissions(resource_id, permission)
+
+
+def challenge_guest(exc: ServiceError) -> ServiceError:
+    """Decision 1 for every 403 a view raises (attribute checks, moves, recursive deletes):
+    an anonymous caller gets 401 with a Basic challenge, so clients know to log in."""
+    if exc.status_code != 403 or not current_identity().is_guest:
+        return exc
+    return AuthenticationRequired(exc.message or exc.title, data=exc.data)
 
 
 def require(resource_id: int, *permissions: str) -> frozenset[str]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from flask import current_app, request
 from flask_smorest import Blueprint
 
 from .. import db
-from ..http import json_response, load, parse_body, query_bool
+from ..http import json_response, parse_body, query_bool
 from ..routing import route
 from ..security import Administrator, Authenticated, Public
 from . import service, store
@@ -21,11 +19,12 @@ bp = Blueprint("auth", __name__, description="Authentication, users and groups")
 
 
 def _login_body() -> dict:
-    """JSON whatever the Content-Type (curl -d sends form-urlencoded), else a real form."""
-    raw = request.get_data(cache=True)
-    if request.mimetype == "application/x-www-form-urlencoded" and not raw.lstrip()[:1] == b"{":
-        form = parse_qs(raw.decode("utf-8", "replace"))
-        return load(Login(), {k: v[0] for k, v in form.items()})
+    # Cache the body first: parsing .form would consume it, and GDAL-style clients send JSON
+    # as application/x-www-form-urlencoded (spec Decision 3).
+    request.get_data(cache=True)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+            and "login" in request.form:
+        return {"login": request.form["login"], "password": request.form.get("password", "")}
     return parse_body(Login())
 
 

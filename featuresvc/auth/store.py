@@ -38,6 +38,8 @@ def get_principal(conn: Connection, principal_id: int, cls: str | None = None) -
 
 
 def user_by_login(conn: Connection, login: str) -> Any:
+    if "\x00" in login:  # PostgreSQL text cannot hold NUL, so no keyname has one
+        return None
     return conn.execute(
         text(f"SELECT {_USER_COLUMNS} FROM auth_principal p "
              "WHERE p.cls = 'U' AND lower(p.keyname) = lower(:login)"),
@@ -143,11 +145,23 @@ def delete_token(conn: Connection, user_id: int, token_id: int) -> bool:
 
 
 def user_by_token(conn: Connection, token_hash: str) -> int | None:
-    return conn.execute(
-        text("UPDATE auth_token SET last_used = now() AT TIME ZONE 'utc' WHERE token_hash = :h "
-             "AND (expires IS NULL OR expires > now() AT TIME ZONE 'utc') RETURNING user_id"),
+    row = conn.execute(
+        text("SELECT id, user_id FROM auth_token WHERE token_hash = :h "
+             "AND (expires IS NULL OR expires > now() AT TIME ZONE 'utc')"),
         {"h": token_hash},
-    ).scalar()
+    ).first()
+    if row is None:
+        return None
+    # last_used is informative: refresh it at most once a minute, and skip it when another
+    # request holds the row, so requests sharing a token never wait for each other.
+    conn.execute(
+        text("UPDATE auth_token SET last_used = now() AT TIME ZONE 'utc' WHERE id IN ("
+             "SELECT id FROM auth_token WHERE id = :id AND (last_used IS NULL OR "
+             "last_used < now() AT TIME ZONE 'utc' - interval '1 minute') "
+             "FOR UPDATE SKIP LOCKED)"),
+        {"id": row.id},
+    )
+    return row.user_id
 
 
 def insert_session(conn: Connection, id_hash: str, user_id: int, max_age: int) -> None:

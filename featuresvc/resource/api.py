@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import request
 from flask_smorest import Blueprint
 
@@ -13,6 +15,7 @@ from ..routing import query_param, route
 from ..security import CheckedInView, OnResource, Public, mark_checked, require_administrator
 from . import classes, search, service, store
 from .access import PermissionResolver, resolver
+from .acl import READ
 from .documents import class_order, documents
 from .exceptions import ResourceNotFound
 from .schema import CreatedResponse, DeleteSummary, QuotaResponse, ResourceDocument
@@ -53,7 +56,7 @@ def create():
        access=OnResource("resource.read"), summary="Resource document")
 def item(id: int):
     ctx = context()
-    return json_response(documents(ctx, [store.get(ctx.conn, id)])[0])
+    return json_response(documents(ctx, [service.get_readable(ctx, id)])[0])
 
 
 @route(bp, "/api/resource/<int:id>", methods=["PUT"], name="resource.item",
@@ -61,7 +64,7 @@ def item(id: int):
        summary="Update a resource (partial; each attribute checks its own permission)")
 def update(id: int):
     ctx = context()
-    service.update(ctx, store.get(ctx.conn, id), json_body())
+    service.update(ctx, service.get_readable(ctx, id), json_body())
     return json_response({})
 
 
@@ -79,18 +82,19 @@ def search_view():
 
 
 def _delete_summary(ctx: Context, ids: list[int]) -> tuple[dict, dict]:
-    """Dry run: what a bulk delete would remove; unreadable ids are only counted."""
-    affected: dict = {"count": 0, "resources": {}}
-    unaffected: dict = {"count": 0, "resources": {}}
+    """Dry run, as NGW counts it: a deletable resource adds its whole subtree by class (all
+    of it readable, or it would not be deletable); any other adds 1 under its class, or under
+    the generic "resource" when the caller cannot read it (missing and hidden look alike)."""
+    affected: Counter[str] = Counter()
+    unaffected: Counter[str] = Counter()
     for rid in dict.fromkeys(ids):
-        if "resource.read" not in (ctx.resolver.permissions(rid) or ()):
-            unaffected["count"] += 1
-            continue
-        bucket = affected if service.deletion_blocker(ctx, rid) is None else unaffected
-        for node in store.subtree(ctx.conn, rid):
-            bucket["count"] += 1
-            bucket["resources"][node.cls] = bucket["resources"].get(node.cls, 0) + 1
-    return affected, unaffected
+        readable = READ in (ctx.resolver.permissions(rid) or ())
+        if readable and service.deletion_blocker(ctx, rid) is None:
+            affected.update(node.cls for node in store.subtree(ctx.conn, rid))
+        else:
+            unaffected[ctx.resolver.nodes[rid].cls if readable else "resource"] += 1
+    return ({"count": affected.total(), "resources": dict(affected)},
+            {"count": unaffected.total(), "resources": dict(unaffected)})
 
 
 def _bulk_ids() -> list[int]:
@@ -117,14 +121,15 @@ def bulk_delete_dry_run():
 def bulk_delete():
     ctx = context()
     partial = query_bool("partial")
+    ids = list(dict.fromkeys(_bulk_ids()))
+    readable = [rid for rid in ids if READ in (ctx.resolver.permissions(rid) or ())]
+    if not partial and len(readable) < len(ids):
+        raise ResourceNotFound(next(rid for rid in ids if rid not in readable))
+    service.lock_for_delete(ctx, readable)
     removed: set[int] = set()
-    for rid in dict.fromkeys(_bulk_ids()):
+    for rid in readable:
         if rid in removed:
             continue
-        if "resource.read" not in (ctx.resolver.permissions(rid) or ()):
-            if partial:
-                continue
-            raise ResourceNotFound(rid)
         if service.deletion_blocker(ctx, rid) is not None:
             if partial:
                 continue
@@ -159,7 +164,7 @@ def _resolver_for_query() -> PermissionResolver:
        access=OnResource("resource.read"), summary="Effective permissions of the caller",
        params=[query_param("user", "integer", "Another user (administrators only)")])
 def permission(id: int):
-    res = store.get(db.connection(), id)
+    res = service.get_readable(context(), id)
     perms = _resolver_for_query().permissions(id) or frozenset()
     return json_response(_permission_doc(res.cls, perms))
 
@@ -169,7 +174,7 @@ def permission(id: int):
        summary="Which ACL rules grant or deny each permission",
        params=[query_param("user", "integer")])
 def permission_explain(id: int):
-    res = store.get(db.connection(), id)
+    res = service.get_readable(context(), id)
     res_resolver = _resolver_for_query()
     perms = res_resolver.permissions(id) or frozenset()
     explanation = res_resolver.explain(id)
@@ -207,9 +212,11 @@ def check_quota():
     body = json_body(allow_empty=True, default={})
     if not isinstance(body, dict):
         raise ValidationError("Request body must be a JSON object - at `$`.")
-    for cls_id in body:
+    for cls_id, count in body.items():
         if classes.get(cls_id) is None:
             raise ValidationError(f"Unknown resource class '{cls_id}'.")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ValidationError(f"Expected a non-negative integer - at `$.{cls_id}`.")
     return json_response({"success": True})
 
 

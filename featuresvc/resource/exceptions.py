@@ -44,9 +44,11 @@ class DisplayNameNotUnique(ValidationError):
     component = "resource"
 
     def __init__(self, resource_id: int | None):
+        """``resource_id`` is None when the caller may not learn which resource it is."""
+        which = f" (id = {resource_id})" if resource_id is not None else ""
         super().__init__(
-            f"Resource display name is not unique. Resource with same name already exists "
-            f"(id = {resource_id}).",
+            f"Resource display name is not unique. Resource with same name already "
+            f"exists{which}.",
             data={"resource_id": resource_id},
         )
 

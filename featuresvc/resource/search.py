@@ -8,6 +8,7 @@ import orjson
 from werkzeug.datastructures import MultiDict
 
 from ..errors import ValidationError
+from ..http import FALSE, TRUE
 from . import store
 from .acl import READ
 from .documents import documents
@@ -21,6 +22,7 @@ _ALIASES = {"parent_id": "parent", "owner_user_id": "owner_user"}
 _ORDER = {"name": "display_name", "type": "cls", "owner": "owner_user_id",
           "created": "creation_date"}
 _PAGING = ("limit", "offset", "order", "breadcrumb")
+MAX_PAGING = 2**31 - 1
 
 
 def _bad(name: str, message: str) -> ValidationError:
@@ -32,6 +34,12 @@ def _typed(name: str, value: str, kind: type) -> Any:
         return kind(value)
     except ValueError:
         raise _bad(name, f"Invalid value '{value}' of query parameter '{name}'.") from None
+
+
+def _boolean(value: str) -> bool:
+    if value.lower() in TRUE | FALSE:
+        return value.lower() in TRUE
+    raise ValueError(value)
 
 
 class _Where:
@@ -54,7 +62,7 @@ def _resmeta_filters(args: MultiDict, where: _Where) -> None:
         op, _, meta_key = key[len("resmeta__"):-1].partition("[")
         exists = "EXISTS (SELECT 1 FROM resmeta_item m WHERE m.resource_id = r.id AND m.key = {k}"
         if op == "has":
-            truth = value.lower() in ("true", "yes", "1")
+            truth = _typed(key, value, _boolean)
             where.add(("" if truth else "NOT ") + exists + ")", k=meta_key)
         elif op == "json":
             try:
@@ -64,7 +72,9 @@ def _resmeta_filters(args: MultiDict, where: _Where) -> None:
             where.add(exists + " AND m.value = CAST({v} AS jsonb))", k=meta_key,
                       v=orjson.dumps(literal).decode())
         elif op in ("like", "ilike"):
-            where.add(exists + f" AND m.value #>> '{{}}' {op.upper()} {{v}})", k=meta_key, v=value)
+            # ``#>> '{}'`` is a scalar's text; braces are doubled twice (f-string, format).
+            where.add(exists + f" AND m.value #>> '{{{{}}}}' {op.upper()} {{v}})",
+                      k=meta_key, v=value)
         else:
             raise _bad(key, f"Unknown resmeta filter '{op}'.")
 
@@ -89,8 +99,8 @@ def _filters(args: MultiDict) -> _Where:
         elif op == "in":
             items = [_typed(raw_name, v, kind) for v in value.split(",") if v != ""]
             where.add(f"r.{column} = ANY({{v}})", v=items)
-        elif op in ("like", "ilike") and field == "display_name":
-            where.add(f"r.display_name {op.upper()} {{v}}", v=value)
+        elif op in ("like", "ilike") and kind is str:  # NGW also has cls__like, keyname__like
+            where.add(f"r.{column} {op.upper()} {{v}}", v=value)
         else:
             raise _bad(raw_name, f"Unknown search filter '{raw_name}'.")
     _resmeta_filters(args, where)
@@ -117,8 +127,9 @@ def run(ctx: Context, args: MultiDict) -> Any:
                    reverse=token.startswith("-"))
     limit = _typed("limit", args["limit"], int) if args.get("limit") else None
     offset = _typed("offset", args.get("offset") or "0", int)
-    if (limit is not None and limit < 0) or offset < 0:
-        raise _bad("limit", "Query parameters 'limit' and 'offset' must not be negative.")
+    for name, value in (("limit", limit), ("offset", offset)):
+        if value is not None and not 0 <= value <= MAX_PAGING:
+            raise _bad(name, f"Query parameter '{name}' must be between 0 and {MAX_PAGING}.")
     page = found[offset:offset + limit if limit is not None else None]
     result: dict[str, Any] = {
         "items": documents(ctx, page, full=serialization == "full"),

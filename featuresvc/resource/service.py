@@ -6,18 +6,23 @@ Permission rules are those of spec section 1.3; every check goes through
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import nh3
 
 from .. import security
 from ..auth import store as auth_store
-from ..auth.identity import system_principals
+from ..auth.identity import identity_for, system_principals
 from ..errors import ForbiddenError
 from ..http import load
 from . import classes, sections, store
+from .access import PermissionResolver
 from .acl import READ, Rule
 from .exceptions import (
+    AttributeUpdateForbidden,
+    DisplayNameNotUnique,
     HierarchyError,
     InsufficientPermissions,
     ResourceError,
@@ -79,16 +84,25 @@ def _write_sections(ctx: Context, res: Resource, body: dict[str, Any], creating:
             section.write(ctx, res, body.get(section.identity), creating=creating)
 
 
-def _owner_for(ctx: Context, rsec: dict[str, Any]) -> int:
-    owner = rsec.get("owner_user")
-    if owner is None or owner["id"] == ctx.identity.id:
-        return ctx.identity.id
+def _owner_for(ctx: Context, owner_id: int) -> int:
+    """Setting anyone but oneself as owner on create, or changing the owner, is for
+    administrators only (spec section 1.3): the ``owner`` principal can grant permissions."""
     if not ctx.identity.is_administrator:
         raise ForbiddenError("Only administrators can set the resource owner.")
-    row = auth_store.get_principal(ctx.conn, owner["id"], "U")
+    row = auth_store.get_principal(ctx.conn, owner_id, "U")
     if row is None or row.system:
-        raise ResourceError(f"User with id = {owner['id']} was not found.")
-    return owner["id"]
+        raise ResourceError(f"User with id = {owner_id} was not found.")
+    return owner_id
+
+
+def _check_new_acl(ctx: Context, parent_id: int, cls: str, owner_id: int,
+                   acl: list[Rule]) -> None:
+    """An ACL sent on create needs change_permissions on the new resource, evaluated before
+    that ACL applies (as on PUT), and must leave the administrators their access."""
+    if "resource.change_permissions" not in ctx.resolver.would_have(parent_id, cls, owner_id):
+        raise AttributeUpdateForbidden("permissions", "resource", "resource.change_permissions")
+    _check_administrators_keep_access(
+        ctx, _admin_probe(ctx).would_have(parent_id, cls, owner_id, acl))
 
 
 def create(ctx: Context, body: Any) -> Resource:
@@ -105,19 +119,24 @@ def create(ctx: Context, body: Any) -> Resource:
         raise ResourceError("Missing required field - at `$.resource.display_name`.")
     parent_id = parent_ref["id"]
     security.require(parent_id, "resource.manage_children")
-    parent = store.get(ctx.conn, parent_id)
+    parent = get_readable(ctx, parent_id)  # it may have been deleted since the check
     _check_parent_class(parent, rcls)
-    owner_id = _owner_for(ctx, rsec)
+    owner = rsec.get("owner_user")
+    owner_id = ctx.identity.id if owner is None or owner["id"] == ctx.identity.id \
+        else _owner_for(ctx, owner["id"])
     acl = _rules(rsec.get("permissions", []), ctx)
+    if "permissions" in rsec:
+        _check_new_acl(ctx, parent_id, rcls.identity, owner_id, acl)
     if "resource.create" not in ctx.resolver.would_have(parent_id, rcls.identity, owner_id, acl):
         raise InsufficientPermissions(parent_id, "resource.create",
                                       f"Insufficient permission to create a resource of class "
                                       f"'{rcls.identity}' in resource id = {parent_id}.")
-    new_id = store.insert(ctx.conn, {
-        "cls": rcls.identity, "parent_id": parent_id, "keyname": rsec.get("keyname"),
-        "display_name": rsec["display_name"],
-        "description": sanitize_html(rsec.get("description")), "owner_user_id": owner_id,
-    })
+    with _sibling_names(ctx):
+        new_id = store.insert(ctx.conn, {
+            "cls": rcls.identity, "parent_id": parent_id, "keyname": rsec.get("keyname"),
+            "display_name": rsec["display_name"],
+            "description": sanitize_html(rsec.get("description")), "owner_user_id": owner_id,
+        })
     store.set_rules(ctx.conn, new_id, acl)
     ctx.resolver.invalidate()
     res = store.get(ctx.conn, new_id)
@@ -134,7 +153,7 @@ def update(ctx: Context, res: Resource, body: Any) -> None:
     if "permissions" in rsec:
         ctx.require_attr(res, "resource", "permissions", "resource.change_permissions")
     if "owner_user" in rsec and rsec["owner_user"]["id"] != res.owner_user_id:
-        values["owner_user_id"] = _owner_for(ctx, rsec)
+        values["owner_user_id"] = _owner_for(ctx, rsec["owner_user"]["id"])
     if "display_name" in rsec:
         values["display_name"] = rsec["display_name"]
     if "keyname" in rsec:
@@ -150,13 +169,30 @@ def update(ctx: Context, res: Resource, body: Any) -> None:
         if new_parent["id"] != res.parent_id:
             _check_move(ctx, res, new_parent["id"])
             values["parent_id"] = new_parent["id"]
-    store.update(ctx.conn, res, values)
+    with _sibling_names(ctx):
+        store.update(ctx.conn, res, values)
     if "permissions" in rsec:
         store.set_rules(ctx.conn, res.id, _rules(rsec["permissions"], ctx))
     if values or "permissions" in rsec:
         ctx.resolver.invalidate()
-        _check_administrators_keep_access(ctx, res.id)
-    _write_sections(ctx, store.get(ctx.conn, res.id), body, creating=False)
+        _check_administrators_keep_access(ctx, _admin_probe(ctx).permissions(res.id), res.id)
+    current = store.get(ctx.conn, res.id)
+    if current is None:  # deleted by a concurrent request
+        raise ResourceNotFound(res.id)
+    _write_sections(ctx, current, body, creating=False)
+
+
+@contextmanager
+def _sibling_names(ctx: Context) -> Iterator[None]:
+    """The name stays taken (the constraint holds), but a sibling the caller cannot read is
+    not named (spec Decision 1)."""
+    try:
+        yield
+    except DisplayNameNotUnique as exc:
+        other = exc.data.get("resource_id")
+        if other is None or READ in (ctx.resolver.permissions(other) or ()):
+            raise
+        raise DisplayNameNotUnique(None) from None
 
 
 def _check_move(ctx: Context, res: Resource, new_parent_id: int) -> None:
@@ -164,7 +200,7 @@ def _check_move(ctx: Context, res: Resource, new_parent_id: int) -> None:
     security.require(new_parent_id)
     if new_parent_id in {n.id for n in store.subtree(ctx.conn, res.id)}:
         raise HierarchyError("Resource can not be a parent himself.")
-    new_parent = store.get(ctx.conn, new_parent_id)
+    new_parent = get_readable(ctx, new_parent_id)
     _check_parent_class(new_parent, classes.get(res.cls))
     for parent_id in (res.parent_id, new_parent_id):
         if "resource.manage_children" not in (ctx.resolver.permissions(parent_id) or ()):
@@ -179,17 +215,25 @@ def _check_move(ctx: Context, res: Resource, new_parent_id: int) -> None:
                              f"id = {res.id} in resource id = {new_parent_id}.")
 
 
-def _check_administrators_keep_access(ctx: Context, resource_id: int) -> None:
-    from ..auth.identity import identity_for
-
+def _admin_probe(ctx: Context) -> PermissionResolver:
+    """A resolver for a plain member of ``administrators`` (no superuser flag)."""
     admins = system_principals(ctx.conn)["administrators"]
-    probe = identity_for(ctx.conn, None, group_ids=frozenset({admins}))
-    perms = ctx.resolver.__class__(ctx.conn, probe).permissions(resource_id) or frozenset()
-    missing = [p for p in ADMIN_REQUIRED if p not in perms]
+    return PermissionResolver(ctx.conn, identity_for(ctx.conn, None,
+                                                     group_ids=frozenset({admins})))
+
+
+def _check_administrators_keep_access(ctx: Context, perms: frozenset[str] | None,
+                                      resource_id: int | None = None) -> None:
+    missing = [p for p in ADMIN_REQUIRED if p not in (perms or ())]
     if missing:
+        where = "the new resource" if resource_id is None else f"resource id = {resource_id}"
         raise ResourceError(
-            f"Administrators would lose the '{missing[0]}' permission on resource "
-            f"id = {resource_id}.")
+            f"Administrators would lose the '{missing[0]}' permission on {where}.")
+
+
+def lock_for_delete(ctx: Context, resource_ids: list[int]) -> None:
+    """Before a real delete, so the subtrees checked are the subtrees deleted."""
+    store.lock_subtrees(ctx.conn, [rid for rid in resource_ids if rid != 0])
 
 
 def deletion_blocker(ctx: Context, resource_id: int) -> str | None:
@@ -207,6 +251,7 @@ def deletion_blocker(ctx: Context, resource_id: int) -> str | None:
 
 
 def delete(ctx: Context, resource_id: int) -> None:
+    lock_for_delete(ctx, [resource_id])
     blocker = deletion_blocker(ctx, resource_id)
     if blocker == "root":
         raise ResourceRootDeleteError()

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from .acl import Node, Rule
-from .exceptions import DisplayNameNotUnique, ResourceError
+from .exceptions import DisplayNameNotUnique, ResourceError, ResourceNotFound
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,31 @@ def subtree(conn: Connection, resource_id: int) -> list[Node]:
     return [Node(*r) for r in rows]
 
 
+def lock_subtrees(conn: Connection, roots: list[int]) -> None:
+    """Lock every row of the subtrees until commit, for a delete.
+
+    Inserting or moving a resource under a locked row waits (its foreign key check needs a
+    share lock), so no child appears between the permission check and the DELETE; children
+    committed while we waited are picked up by the next round. Each round locks in id order
+    in one statement, so concurrent deletes of overlapping sets do not deadlock.
+    """
+    locked: set[int] = set()
+    while True:
+        rows = conn.execute(text("""
+            WITH RECURSIVE down AS (
+                SELECT id FROM resource WHERE id = ANY(:ids)
+                UNION
+                SELECT r.id FROM resource r JOIN down ON r.parent_id = down.id
+            ) SELECT id FROM down
+        """), {"ids": roots})
+        fresh = sorted({r.id for r in rows} - locked)
+        if not fresh:
+            return
+        conn.execute(text("SELECT id FROM resource WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"),
+                     {"ids": fresh})
+        locked.update(fresh)
+
+
 def rules(conn: Connection, ids: list[int]) -> dict[int, list[Rule]]:
     rows = conn.execute(text(
         "SELECT resource_id, action, principal_id, identity, scope, permission, propagate "
@@ -128,6 +153,8 @@ def _guard(conn: Connection, statement, params: dict[str, Any], parent_id: int |
             raise DisplayNameNotUnique(other) from None
         if name == "resource_keyname_key":
             raise ResourceError("Resource keyname is not unique.") from None
+        if name == "resource_parent_id_fkey":  # the parent was deleted meanwhile
+            raise ResourceNotFound(parent_id) from None
         raise
 
 
