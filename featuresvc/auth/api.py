@@ -34,8 +34,10 @@ def login():
     body = _login_body()
     conn = db.connection()
     row = store.user_by_login(conn, body["login"])
-    if row is None or row.system or not verify_password(row.password_hash, body["login"],
-                                                        body["password"]):
+    usable = row is not None and not row.system
+    valid = verify_password(row.password_hash if usable else None, body["login"],
+                            body["password"])
+    if not (usable and valid):
         raise InvalidCredentialsException()
     if row.disabled:
         raise InvalidCredentialsException("User is disabled.")

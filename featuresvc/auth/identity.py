@@ -62,7 +62,8 @@ def _basic(conn: Connection, payload: str) -> Identity:
     if not _:
         raise MalformedAuthorization("Malformed Basic authorization header.")
     row = store.user_by_login(conn, login)
-    if row is None or row.system or not verify_password(row.password_hash, login, password):
+    usable = row is not None and not row.system
+    if not verify_password(row.password_hash if usable else None, login, password):
         raise InvalidCredentialsException()
     if row.disabled:
         raise InvalidCredentialsException("User is disabled.")

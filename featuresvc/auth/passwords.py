@@ -26,8 +26,23 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _dummy_hash() -> str:
+    global _DUMMY
+    if _DUMMY is None:
+        _DUMMY = _hasher.hash(secrets.token_hex(16))
+    return _DUMMY
+
+
+_DUMMY: str | None = None
+
+
 def verify_password(stored_hash: str | None, login: str, password: str) -> bool:
+    """Check a password; unknown users (no hash) cost the same time, so logins don't leak."""
     if not stored_hash:
+        try:
+            _hasher.verify(_dummy_hash(), password)
+        except (VerificationError, InvalidHashError):
+            pass
         return False
     key = hashlib.sha256(f"{login.lower()}\0{password}".encode()).digest()
     now = time.monotonic()
