@@ -76,6 +76,6 @@ def remove(conn: Connection, resource_ids: list[int], names: list[str] | None = 
 
 def total_size(conn: Connection, resource_id: int) -> int:
     return conn.execute(text(
-        "SELECT coalesce(sum(o.size), 0) FROM file_bucket_file f "
+        "SELECT coalesce(sum(o.size), 0)::bigint FROM file_bucket_file f "
         "JOIN fileobj o ON o.id = f.fileobj_id WHERE f.resource_id = :id"),
         {"id": resource_id}).scalar_one()

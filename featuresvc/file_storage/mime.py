@@ -51,16 +51,23 @@ def _is_text(head: bytes) -> bool:
     return True
 
 
+def _texty(mime: str) -> bool:
+    return (mime.startswith("text/") or mime.endswith(("+xml", "+json", "/json", "/xml"))
+            or mime in ("application/javascript", "application/x-sh", "application/sql"))
+
+
 def sniff(head: bytes, name: str | None = None) -> str:
-    """The mime type of a file starting with ``head`` (and named ``name``, if known)."""
+    """The mime type of a file starting with ``head`` (and named ``name``, if known).
+
+    Content wins where it is conclusive (magic numbers; text vs binary); the name only
+    refines it (``.json`` text is application/json, a ``.docx`` zip is a Word file).
+    """
     found = _signature(head)
     if found is not None and found not in _CONTAINERS:
         return found
     guessed = mimetypes.guess_type(name, strict=False)[0] if name else None
-    if guessed:
-        return guessed
     if found is not None:
-        return found
+        return guessed or found
     if _is_text(head):
-        return "text/plain"
-    return OCTET_STREAM
+        return guessed if guessed and _texty(guessed) else "text/plain"
+    return guessed if guessed and not _texty(guessed) else OCTET_STREAM
