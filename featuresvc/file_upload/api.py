@@ -128,12 +128,13 @@ def _tus_create():
     return _tus_response(201, location=f"{request.url_root}{BASE[1:]}/{upload.id}")
 
 
-def _put():
+def _put(default_name: str | None = None):
     length = request.content_length
     if length is not None and length > service.max_size():
         raise FileTooLarge(service.max_size())
     disposition = request.headers.get("Content-Disposition")
     name = parse_options_header(disposition)[1].get("filename") if disposition else None
+    name = name or default_name
     upload = service.create_from_stream(
         db.connection(), request.stream, owner_user_id=current_identity().id, name=name,
         declared_mime=request.headers.get("Content-Type"))
@@ -181,6 +182,13 @@ def item_get(id: str):
     if not upload.complete:
         raise FileUploadNotCompleted(upload.id)
     return json_response(upload.meta())
+
+
+@route(bp, BASE + "/<id>", methods=["PUT"], name="file_upload.item", access=Authenticated(),
+       summary="Raw body upload named by the last path segment (201 meta); this is what "
+               "`curl -T photo.jpg …/file_upload/` sends (an extension, not in NGW)")
+def item_put(id: str):
+    return _put(default_name=id)
 
 
 @route(bp, BASE + "/<id>", methods=["PATCH"], name="file_upload.item", access=Authenticated(),
