@@ -138,11 +138,9 @@ def cleanup(settings: Settings) -> None:
 
     engine = _engine(settings)
     try:
-        stats = cleanup_locked(engine, settings)
+        stats = cleanup_locked(engine, settings, wait=True)
     finally:
         engine.dispose()
-    if stats is None:
-        raise click.ClickException("another cleanup is running right now; try again later")
     click.echo(f"featuresvc: cleanup done ({format_stats(stats)})")
 
 

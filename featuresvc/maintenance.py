@@ -30,11 +30,17 @@ def cleanup(engine: Engine, settings: Settings) -> dict[str, int]:
     return stats
 
 
-def cleanup_locked(engine: Engine, settings: Settings) -> dict[str, int] | None:
-    """:func:`cleanup` unless another process runs it right now (then None)."""
+def cleanup_locked(engine: Engine, settings: Settings, *,
+                   wait: bool = False) -> dict[str, int] | None:
+    """:func:`cleanup` under the advisory lock; if another process holds it, wait for it
+    (``wait``) or skip this round (returns None)."""
     with engine.connect() as conn:
-        locked = conn.execute(text("SELECT pg_try_advisory_lock(:id)"),
-                              {"id": CLEANUP_LOCK_ID}).scalar()
+        if wait:
+            conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": CLEANUP_LOCK_ID})
+            locked = True
+        else:
+            locked = conn.execute(text("SELECT pg_try_advisory_lock(:id)"),
+                                  {"id": CLEANUP_LOCK_ID}).scalar()
         conn.commit()
         if not locked:
             return None

@@ -38,6 +38,7 @@ _MIME_KEYS = ("mime_type", "filetype", "content_type", "type")
 
 def _tus_response(status: int, **headers: str | int) -> Response:
     resp = Response(status=status)
+    del resp.headers["Content-Type"]  # no body
     resp.headers["Tus-Resumable"] = TUS_VERSION
     for key, value in headers.items():
         resp.headers[key.replace("_", "-").title()] = str(value)
