@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import requests
 from tusclient import client as tus
 
+from ..conftest import ADMIN_PASSWORD
+from ..util import Client
 from .helpers import BASE, bucket_file, create_bucket
 from .procs import holding_open, peak_rss_kb, reset_peak_rss, worker_pids
 from .test_tus_clients import AUTH, head_offset
@@ -49,7 +51,10 @@ def stored_sha256(admin, group, upload_id: str) -> str:
     return digest.hexdigest()
 
 
-def test_worker_killed_mid_patch_then_resume(server, admin, group, test_settings):
+def test_worker_killed_mid_patch_then_resume(server, group, test_settings):
+    # Its own client: connections kept alive to the killed worker must not leak into the
+    # shared ``admin`` session used by later tests.
+    admin = Client(server.url, auth=("administrator", ADMIN_PASSWORD))
     data = os.urandom(8 * MB + 321)
     created = admin.post(BASE, headers={"Tus-Resumable": "1.0.0",
                                         "Upload-Length": str(len(data))})
@@ -77,6 +82,7 @@ def test_worker_killed_mid_patch_then_resume(server, admin, group, test_settings
     assert meta["size"] == len(data)
     assert stored_sha256(admin, group, meta["id"]) == hashlib.sha256(data).hexdigest()
     wait_for(lambda: len(worker_pids(server.process.pid)) >= 3)  # the arbiter replaced it
+    admin.session.close()
 
 
 class Body:
