@@ -29,8 +29,9 @@ from .local import LocalStorage, Storage, WrittenFile
 from .store import FileRef
 
 CHUNK = 1024 * 1024
-#: Files younger than this are never treated as orphans (their row may be in flight).
-ORPHAN_GRACE = 3600
+#: Files younger than this are never treated as orphans: their row may be in a transaction
+#: still running (a large archive import writes many files before it commits).
+ORPHAN_GRACE = 24 * 3600
 
 _storages: dict[Path, LocalStorage] = {}
 

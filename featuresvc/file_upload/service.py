@@ -36,6 +36,7 @@ from .exceptions import FileUploadNotCompleted, FileUploadNotFound, UploadConfli
 from .store import Upload
 
 CHUNK = 1024 * 1024
+#: Upload files are written until their row is inserted, so an hour without a row is a crash.
 ORPHAN_GRACE = 3600
 
 

@@ -45,8 +45,8 @@ def test_cli_removes_expired_uploads_and_orphans(server, admin, group, test_sett
     unfinished = admin.post(BASE, headers={**TUS, "Upload-Length": "10"}).headers["Location"]
 
     key_old, key_new = secrets.token_hex(16), secrets.token_hex(16)
-    store_old = orphan(files / "store" / key_old[:2] / key_old[2:4], key_old, 2 * HOUR)
-    store_new = orphan(files / "store" / key_new[:2] / key_new[2:4], key_new, 0)
+    store_old = orphan(files / "store" / key_old[:2] / key_old[2:4], key_old, 25 * HOUR)
+    store_new = orphan(files / "store" / key_new[:2] / key_new[2:4], key_new, 2 * HOUR)
     upload_old = orphan(files / "upload", secrets.token_hex(16), 2 * HOUR)
 
     # Nothing has expired with the default lifetime: only old orphans go.
