@@ -197,8 +197,22 @@ def test_routes_published(anon):
     assert routes["file_upload.item"] == ["/api/component/file_upload/{0}", "id"]
 
 
-def test_sha256_of_put_matches(admin, server):
-    """The stored sha256 is what arrived (checked through a file bucket download)."""
+def test_put_size(admin):
+    """A binary body of a known length (sha256 round trips are in test_tus_clients)."""
     data = hashlib.sha256(b"seed").digest() * 1000
     meta = admin.ok("PUT", BASE, 201, data=data)
     assert meta["size"] == len(data)
+
+
+def test_without_trailing_slash(admin):
+    """Decision 4: no redirects; the collection answers without its trailing slash too."""
+    meta = admin.ok("POST", BASE.rstrip("/"), files={"file": ("a.txt", b"a")})
+    assert meta["upload_meta"][0]["size"] == 1
+    assert admin.put(BASE.rstrip("/"), data=b"ab").status_code == 201
+    resp = admin.post(BASE.rstrip("/"), headers={**TUS, "Upload-Length": "1"})
+    assert resp.status_code == 201 and resp.headers["Location"].startswith(admin.base_url)
+
+
+def test_curl_style_named_put(admin):
+    meta = admin.ok("PUT", BASE + "notes.txt", 201, data=b"hello")
+    assert meta["name"] == "notes.txt" and meta["mime_type"] == "text/plain"
