@@ -130,6 +130,20 @@ def user_list(settings: Settings) -> None:
                        f"{','.join(flags)}")
 
 
+@main.command()
+@click.pass_obj
+def cleanup(settings: Settings) -> None:
+    """Remove expired uploads and stored files no database row refers to."""
+    from .maintenance import cleanup_locked, format_stats
+
+    engine = _engine(settings)
+    try:
+        stats = cleanup_locked(engine, settings, wait=True)
+    finally:
+        engine.dispose()
+    click.echo(f"featuresvc: cleanup done ({format_stats(stats)})")
+
+
 @main.group()
 def pg() -> None:
     """The private PostgreSQL cluster in the data directory."""

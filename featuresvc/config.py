@@ -44,6 +44,12 @@ class Settings:
     max_json_body: int = 512 * 1024 * 1024
     # Logging level of the service.
     log_level: str = "INFO"
+    # Largest file accepted by /api/component/file_upload/, in bytes (413 above it).
+    upload_max_size: int = 50 * 1024 ** 3
+    # Seconds an unused upload is kept (since its last write) before cleanup removes it.
+    upload_lifetime: int = 24 * 3600
+    # Seconds between periodic cleanups run inside the server; 0 turns them off.
+    cleanup_interval: int = 3600
 
     @property
     def data_path(self) -> Path:
@@ -96,4 +102,8 @@ def load_settings(
     settings = replace(Settings(), **{k: _coerce(k, v, types[k]) for k, v in values.items()})
     if settings.workers < 1 or settings.threads < 1:
         raise ConfigError("Settings 'workers' and 'threads' must be at least 1.")
+    if settings.upload_max_size < 0 or settings.upload_lifetime < 0 \
+            or settings.cleanup_interval < 0:
+        raise ConfigError("Settings 'upload_max_size', 'upload_lifetime' and "
+                          "'cleanup_interval' must not be negative.")
     return settings

@@ -10,12 +10,16 @@ from sqlalchemy import Engine
 def blueprints() -> list[Blueprint]:
     # Importing a component registers its resource classes and document sections.
     from .auth.api import bp as auth
+    from .file_bucket.api import bp as file_bucket
+    from .file_upload.api import bp as file_upload
+    from .lookup_table import section as _lookup_table  # noqa: F401
     from .pyramid.api import bp as pyramid
     from .resmeta import section as _resmeta  # noqa: F401
     from .resource.api import bp as resource
+    from .resource.exports import bp as resource_export
     from .spatial_ref_sys.api import bp as spatial_ref_sys
 
-    return [pyramid, auth, resource, spatial_ref_sys]
+    return [pyramid, auth, resource, resource_export, spatial_ref_sys, file_upload, file_bucket]
 
 
 def init_components(app: Flask, engine: Engine) -> None:

@@ -23,6 +23,7 @@ class FeatureServer(BaseApplication):
             "accesslog": "-",
             "errorlog": "-",
             "loglevel": settings.log_level.lower(),
+            "post_worker_init": _post_worker_init,
             **(options or {}),
         }
         super().__init__()
@@ -35,6 +36,13 @@ class FeatureServer(BaseApplication):
         from .app import create_app
 
         return create_app(settings=self.settings)
+
+
+def _post_worker_init(worker) -> None:
+    """Per-worker background work (periodic cleanup), once the worker's app is loaded."""
+    from .maintenance import start_periodic
+
+    start_periodic(worker.wsgi)
 
 
 def run(settings: Settings, options: dict[str, Any] | None = None) -> None:

@@ -107,8 +107,15 @@ def _filters(args: MultiDict) -> _Where:
     return where
 
 
+def _default_serialization(args: MultiDict) -> str:
+    """``resource`` (spec 1.4), except for ``cls=lookup_table``: GDAL >= 3.11 lists lookup
+    tables with exactly that query and reads ``lookup_table.items`` from the answer without
+    asking for ``serialization=full`` (observed with GDAL 3.12.4)."""
+    return "full" if args.get("cls") == "lookup_table" else "resource"
+
+
 def run(ctx: Context, args: MultiDict) -> Any:
-    serialization = args.get("serialization", "resource")
+    serialization = args.get("serialization") or _default_serialization(args)
     if serialization not in ("resource", "full"):
         raise _bad("serialization", "Query parameter 'serialization' must be resource or full.")
     where = _filters(args)

@@ -1,0 +1,1 @@
+"""Lookup tables (NGW ``lookup_table``): key → label dictionaries for form fields."""
