@@ -10,12 +10,21 @@ from sqlalchemy import Engine
 def blueprints() -> list[Blueprint]:
     # Importing a component registers its resource classes and document sections.
     from .auth.api import bp as auth
+    from .feature_layer.api import bp as feature_layer
+    from .feature_layer.api_layer import bp as feature_layer_extra
     from .pyramid.api import bp as pyramid
     from .resmeta import section as _resmeta  # noqa: F401
     from .resource.api import bp as resource
     from .spatial_ref_sys.api import bp as spatial_ref_sys
 
-    return [pyramid, auth, resource, spatial_ref_sys]
+    # isort: off
+    # Section order matters: class sections first, so that on create a vector layer's
+    # table exists before feature_layer.fields adds columns to it.
+    from .vector_layer import section as _vector_layer  # noqa: F401
+    from .feature_layer import section as _feature_layer  # noqa: F401
+    # isort: on
+
+    return [pyramid, auth, resource, spatial_ref_sys, feature_layer, feature_layer_extra]
 
 
 def init_components(app: Flask, engine: Engine) -> None:

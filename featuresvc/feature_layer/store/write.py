@@ -1,0 +1,173 @@
+"""Set-based feature writes: COPY into the layer table or a staging table, then one statement.
+
+All statements run on the request's connection, inside its transaction (psycopg 3 reached
+through SQLAlchemy), so a batch is all or nothing. Identifiers come from the layer's table
+(built from ids) and are quoted by psycopg; values are COPY data or bound parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from psycopg import sql
+from sqlalchemy import Connection
+
+from ..loader import MISSING, Rows
+from ..model import Layer
+
+STAGING = "featuresvc_feature_staging"
+
+
+def _raw(conn: Connection) -> psycopg.Connection:
+    return conn.connection.driver_connection
+
+
+def _table(layer: Layer) -> sql.Composable:
+    return sql.Identifier(layer.table.schema, layer.table.name) if layer.table.schema \
+        else sql.Identifier(layer.table.name)
+
+
+def _column_type(conn: Connection, column: sa.Column) -> str:
+    return column.type.compile(dialect=conn.dialect)
+
+
+def allocate_ids(conn: Connection, layer: Layer, count: int) -> list[int]:
+    """Take ``count`` ids from the layer's sequence in one statement (ascending)."""
+    with _raw(conn).cursor() as cur:
+        cur.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                    (layer.id_sequence, count))
+        return [r[0] for r in cur.fetchall()]
+
+
+def insert_rows(conn: Connection, layer: Layer, ids: list[int], rows: Rows) -> None:
+    """COPY new features (ids pre-allocated) straight into the layer table."""
+    columns = ["id"] + (["geom"] if layer.has_geometry else []) + \
+        [f.column_name for f in layer.fields]
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        _table(layer), sql.SQL(", ").join(map(sql.Identifier, columns)))
+    with _raw(conn).cursor() as cur, cur.copy(stmt) as copy:
+        write = copy.write_row
+        if layer.has_geometry:
+            for fid, geom, values in zip(ids, rows.geoms, rows.values, strict=True):
+                write((fid, geom, *values))
+        else:
+            for fid, values in zip(ids, rows.values, strict=True):
+                write((fid, *values))
+
+
+def _touched(rows: Rows, layer: Layer) -> tuple[bool | None, list[tuple[int, bool]]]:
+    """Which columns an update batch sets: for each, whether every row sets it (then no
+    per-row flag is needed). Geometry: None = untouched."""
+    n = len(rows)
+    geom_set = sum(1 for g in rows.geoms if g is not MISSING) if layer.has_geometry else 0
+    geom = None if geom_set == 0 else geom_set == n
+    columns = []
+    for i in range(len(layer.fields)):
+        count = sum(1 for v in rows.values if v[i] is not MISSING)
+        if count:
+            columns.append((i, count == n))
+    return geom, columns
+
+
+def update_rows(conn: Connection, layer: Layer, rows: Rows) -> int:
+    """Stage the updates with COPY, apply them with one UPDATE ... FROM; returns the number
+    of features found (the caller compares it with the distinct ids sent)."""
+    geom, columns = _touched(rows, layer)
+    if geom is None and not columns:
+        return count_existing(conn, layer, rows.ids)
+    raw = _raw(conn)
+    stage_cols: list[tuple[str, str]] = [("id", "integer")]
+    sets: list[sql.Composable] = []
+
+    def add(name: str, sqltype: str, full: bool) -> None:
+        stage_cols.append((name, sqltype))
+        if full:
+            sets.append(sql.SQL("{c} = s.{c}").format(c=sql.Identifier(name)))
+            return
+        stage_cols.append((f"{name}__set", "boolean"))
+        sets.append(sql.SQL("{c} = CASE WHEN s.{f} THEN s.{c} ELSE t.{c} END").format(
+            c=sql.Identifier(name), f=sql.Identifier(f"{name}__set")))
+
+    if geom is not None:
+        add("geom", "geometry", geom)
+    for index, full in columns:
+        fld = layer.fields[index]
+        add(fld.column_name, _column_type(conn, layer.column(fld)), full)
+    with raw.cursor() as cur:
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(sql.Identifier(STAGING)))
+        cur.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
+            sql.Identifier(STAGING), sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in stage_cols)))
+        with cur.copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(STAGING))) as copy:
+            for row in _staged(rows, geom, columns):
+                copy.write_row(row)
+        cur.execute(sql.SQL("UPDATE {} AS t SET {} FROM {} AS s WHERE t.id = s.id").format(
+            _table(layer), sql.SQL(", ").join(sets), sql.Identifier(STAGING)))
+        found = cur.rowcount
+        cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(STAGING)))
+    return found
+
+
+def _staged(rows: Rows, geom: bool | None, columns: list[tuple[int, bool]]):
+    for fid, g, values in zip(rows.ids, rows.geoms, rows.values, strict=True):
+        row: list[Any] = [fid]
+        if geom is not None:
+            if geom:
+                row.append(g)
+            else:
+                row += (None, False) if g is MISSING else (g, True)
+        for index, full in columns:
+            value = values[index]
+            if full:
+                row.append(value)
+            else:
+                row += (None, False) if value is MISSING else (value, True)
+        yield row
+
+
+def count_existing(conn: Connection, layer: Layer, ids: list[int]) -> int:
+    with _raw(conn).cursor() as cur:
+        cur.execute(sql.SQL("SELECT count(*) FROM {} WHERE id = ANY(%s)").format(_table(layer)),
+                    (list(set(ids)),))
+        return cur.fetchone()[0]
+
+
+def missing_ids(conn: Connection, layer: Layer, ids: list[int]) -> list[int]:
+    """Ids (in the given order) that are not in the layer."""
+    with _raw(conn).cursor() as cur:
+        cur.execute(sql.SQL(
+            "SELECT x FROM unnest(%s::int8[]) WITH ORDINALITY AS u(x, n) "
+            "WHERE NOT EXISTS (SELECT 1 FROM {} t WHERE t.id = u.x) ORDER BY n"
+        ).format(_table(layer)), (ids,))
+        return [r[0] for r in cur.fetchall()]
+
+
+def delete_rows(conn: Connection, layer: Layer, ids: list[int]) -> set[int]:
+    """Delete the features; returns the ids that existed."""
+    with _raw(conn).cursor() as cur:
+        cur.execute(sql.SQL("DELETE FROM {} WHERE id = ANY(%s) RETURNING id").format(
+            _table(layer)), (ids,))
+        return {r[0] for r in cur.fetchall()}
+
+
+def delete_all(conn: Connection, layer: Layer) -> None:
+    """TRUNCATE: instant on any size; ids keep counting from where they were."""
+    with _raw(conn).cursor() as cur:
+        cur.execute(sql.SQL("TRUNCATE {}").format(_table(layer)))
+
+
+def update_where(conn: Connection, layer: Layer, where: list[Any], values: dict[str, Any],
+                 geom_ewkb: Any = MISSING) -> int:
+    """One UPDATE of every feature matching ``where`` (SQLAlchemy clauses from the filter
+    parser); ``values`` maps column names to typed values."""
+    assignments: dict[Any, Any] = {layer.table.c[k]: v for k, v in values.items()}
+    if geom_ewkb is not MISSING:
+        assignments[layer.geom_column] = None if geom_ewkb is None else sa.cast(
+            sa.literal(geom_ewkb, sa.Text), layer.geom_column.type)
+    if not assignments:
+        stmt = sa.select(sa.func.count()).select_from(layer.table).where(*where)
+        return conn.execute(stmt).scalar_one()
+    stmt = sa.update(layer.table).where(*where).values(assignments)
+    return conn.execute(stmt).rowcount
