@@ -81,7 +81,7 @@ def _geom_output(layer: Layer, query: FeatureQuery) -> Any:
     if query.srs_id is not None and query.srs_id != layer.srs_id:
         geom = sa.func.ST_Transform(geom, query.srs_id)
     if query.geom_format == "geojson":
-        return sa.func.ST_AsGeoJSON(geom)
+        return sa.func.ST_AsGeoJSON(geom, 15, 0)  # no "crs" member
     return sa.func.ST_AsText(geom)
 
 
