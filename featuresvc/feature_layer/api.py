@@ -19,7 +19,7 @@ from . import filters, write
 from .access import OnFeatureLayer, current_layer
 from .dumper import FeatureDumper
 from .exceptions import FeatureNotFound
-from .loader import FeatureLoader
+from .loader import FeatureLoader, gc_paused
 from .model import Layer
 from .query import FeatureQuery
 from .store import read
@@ -85,8 +85,9 @@ def collection_post(id: int):
     conn = db.connection()
     layer = current_layer(id, write=True)
     options = filters.parse_write(conn, request.args)
-    changes = FeatureLoader(conn, layer, options, batch=False).load(_object_body())
-    return json_response({"id": write.apply(conn, layer, changes)[0]})
+    with gc_paused():
+        changes = FeatureLoader(conn, layer, options, batch=False).load(_object_body())
+        return json_response({"id": write.apply(conn, layer, changes)[0]})
 
 
 @route(bp, COLLECTION, methods=["PATCH"], access=OnFeatureLayer("data.write"),
@@ -95,6 +96,11 @@ def collection_post(id: int):
                "every feature matching the read filters",
        params=[*WRITE_PARAMS, query_param("patch-all", "boolean")])
 def collection_patch(id: int):
+    with gc_paused():
+        return _patch(id)
+
+
+def _patch(id: int) -> Response:
     conn = db.connection()
     layer = current_layer(id, write=True)
     options = filters.parse_write(conn, request.args)
@@ -134,11 +140,12 @@ def _delete_ids(body: Any) -> list[int]:
 def collection_delete(id: int):
     conn = db.connection()
     layer = current_layer(id, write=True)
-    body = json_body(allow_empty=True, default=None)
-    if body is None:
-        write.delete_all(conn, layer)
-        return json_response(True)
-    return json_response(write.delete(conn, layer, _delete_ids(body)))
+    with gc_paused():
+        body = json_body(allow_empty=True, default=None)
+        if body is None:
+            write.delete_all(conn, layer)
+            return json_response(True)
+        return json_response(write.delete(conn, layer, _delete_ids(body)))
 
 
 @route(bp, ITEM, methods=["GET"], access=OnFeatureLayer("data.read"),
@@ -161,8 +168,9 @@ def item_put(id: int, fid: int):
     conn = db.connection()
     layer = current_layer(id, write=True)
     options = filters.parse_write(conn, request.args)
-    changes = FeatureLoader(conn, layer, options, batch=False).load(_object_body(), fid=fid)
-    write.apply(conn, layer, changes)
+    with gc_paused():
+        changes = FeatureLoader(conn, layer, options, batch=False).load(_object_body(), fid=fid)
+        write.apply(conn, layer, changes)
     return json_response({"id": fid})
 
 

@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import Connection
 
 from . import extension
+from .loader import gc_paused
 from .model import Layer
 from .query import FeatureQuery
 from .store import read as store
@@ -80,7 +81,8 @@ class FeatureDumper:
         yield b"["
         first = True
         for rows in chunks:
-            body = orjson.dumps(self.features(conn, rows))[1:-1]
+            with gc_paused():
+                body = orjson.dumps(self.features(conn, rows))[1:-1]
             if not body:
                 continue
             yield body if first else b"," + body

@@ -119,28 +119,42 @@ def _require_obj(value: Any, what: str, keys: str) -> dict:
 
 
 def load_date_obj(value: Any) -> date:
+    try:  # fast path: GDAL and most clients send exactly this
+        return date(value["year"], value["month"], value["day"])
+    except (TypeError, KeyError, ValueError, IndexError):
+        pass
     obj = _require_obj(value, "date", "year, month, day")
+    parts = [_obj_int(obj, k, "date") for k in ("year", "month", "day")]
     try:
-        return date(_obj_int(obj, "year", "date"), _obj_int(obj, "month", "date"),
-                    _obj_int(obj, "day", "date"))
+        return date(*parts)
     except ValueError as exc:
         raise BadValue(f"value {_show(value)} is not a valid date: {exc}") from None
 
 
 def load_time_obj(value: Any) -> time:
-    obj = _require_obj(value, "time", "hour, minute, second")
     try:
-        return time(_obj_int(obj, "hour", "time"), _obj_int(obj, "minute", "time"),
-                    _obj_int(obj, "second", "time"))
+        return time(value["hour"], value["minute"], value["second"])
+    except (TypeError, KeyError, ValueError, IndexError):
+        pass
+    obj = _require_obj(value, "time", "hour, minute, second")
+    parts = [_obj_int(obj, k, "time") for k in ("hour", "minute", "second")]
+    try:
+        return time(*parts)
     except ValueError as exc:
         raise BadValue(f"value {_show(value)} is not a valid time: {exc}") from None
 
 
 def load_datetime_obj(value: Any) -> datetime:
-    obj = _require_obj(value, "datetime", "year, month, day, hour, minute, second")
     try:
-        return datetime(*(_obj_int(obj, k, "datetime") for k in
-                          ("year", "month", "day", "hour", "minute", "second")))
+        return datetime(value["year"], value["month"], value["day"], value["hour"],
+                        value["minute"], value["second"])
+    except (TypeError, KeyError, ValueError, IndexError):
+        pass
+    obj = _require_obj(value, "datetime", "year, month, day, hour, minute, second")
+    parts = [_obj_int(obj, k, "datetime") for k in
+             ("year", "month", "day", "hour", "minute", "second")]
+    try:
+        return datetime(*parts)
     except ValueError as exc:
         raise BadValue(f"value {_show(value)} is not a valid datetime: {exc}") from None
 

@@ -56,7 +56,8 @@ def _notify(conn: Connection, event: WriteEvent) -> None:
 
 def _write_extensions(conn: Connection, layer: Layer, rows: Rows, ids: list[int]) -> None:
     by_name: dict[str, list[tuple[int, Any]]] = {}
-    for fid, ext in zip(ids, rows.extensions, strict=True):
+    for at, ext in rows.extensions.items():
+        fid = ids[at]
         for name, value in ext.items():
             by_name.setdefault(name, []).append((fid, value))
     for name, items in by_name.items():
@@ -89,9 +90,12 @@ def apply(conn: Connection, layer: Layer, changes: ChangeSet) -> list[int]:
             raise FeatureNotFound(layer.resource_id, missing)
         event.deleted = wanted
     created: list[int] = []
-    if len(changes.creates):
+    if len(changes.creates) == 1:
+        created = [store.insert_one(conn, layer, changes.creates)]
+    elif len(changes.creates):
         created = store.allocate_ids(conn, layer, len(changes.creates))
         store.insert_rows(conn, layer, created, changes.creates)
+    if created:
         _write_extensions(conn, layer, changes.creates, created)
         event.created = created
     _notify(conn, event)

@@ -102,17 +102,40 @@ def fields_many(conn: Connection, ids: list[int]) -> dict[int, list[Field]]:
     return result
 
 
+_LAYER_SQL = (
+    "SELECT l.srs_id, l.geometry_type, f.id, f.keyname, f.display_name, f.datatype, "
+    "f.position, f.label_field, f.grid_visibility, f.text_search, f.required, "
+    "f.lookup_table_id FROM vector_layer l LEFT JOIN layer_field f "
+    "ON f.resource_id = l.resource_id WHERE l.resource_id = :id ORDER BY f.position, f.id")
+
+#: Layers built in this process, by resource id: reusing the same Table object lets
+#: SQLAlchemy reuse its compiled statements. An entry is used only while the stored
+#: metadata is unchanged, so it never outlives a structure change.
+_layers: dict[int, Layer] = {}
+_LAYERS_MAX = 512
+
+
 def load_layer(conn: Connection, resource_id: int, cls: str, *, lock: bool = False
                ) -> Layer | None:
-    meta = get_meta(conn, resource_id, lock=lock)
-    if meta is None:
+    """The layer in one query (``lock``: share-lock its metadata row for a write)."""
+    sql = _LAYER_SQL + (" FOR SHARE OF l" if lock else "")
+    rows = conn.execute(text(sql), {"id": resource_id}).all()
+    if not rows:
         return None
-    srs_id, geometry_type = meta
-    fields = tuple(fields_many(conn, [resource_id])[resource_id])
+    srs_id, geometry_type = rows[0][0], rows[0][1]
+    fields = tuple(Field(*row[2:]) for row in rows if row[2] is not None)
+    cached = _layers.get(resource_id)
+    if cached is not None and (cached.srs_id, cached.geometry_type, cached.fields) == (
+            srs_id, geometry_type, fields):
+        return cached
     table = layer_table(resource_id, geometry_type, srs_id, fields)
-    return Layer(resource_id=resource_id, cls=cls, srs_id=srs_id, geometry_type=geometry_type,
-                 fields=fields, table=table,
-                 id_sequence=f"{SCHEMA}.{table_name(resource_id)}_id_seq")
+    layer = Layer(resource_id=resource_id, cls=cls, srs_id=srs_id, geometry_type=geometry_type,
+                  fields=fields, table=table,
+                  id_sequence=f"{SCHEMA}.{table_name(resource_id)}_id_seq")
+    if len(_layers) >= _LAYERS_MAX:
+        _layers.clear()
+    _layers[resource_id] = layer
+    return layer
 
 
 def insert_meta(conn: Connection, resource_id: int, srs_id: int | None,

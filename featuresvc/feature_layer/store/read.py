@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
+from ..loader import gc_paused
 from ..model import Field, Layer
 from ..query import Condition, FeatureQuery, Logical, Node
 
@@ -127,17 +128,21 @@ class Stream:
         try:
             self.result = self.conn.execution_options(
                 stream_results=True, yield_per=chunk).execute(stmt)
-            self.first = self.result.fetchmany(chunk)
+            with gc_paused():
+                self.first = self.result.fetchmany(chunk)
         except BaseException:
             self.conn.close()
             raise
 
     def __iter__(self) -> Iterator[list[Any]]:
         try:
-            if self.first:
-                yield self.first
-            if len(self.first) == self.chunk:
-                while rows := self.result.fetchmany(self.chunk):
+            rows = self.first
+            if rows:
+                yield rows
+            while len(rows) == self.chunk:
+                with gc_paused():
+                    rows = self.result.fetchmany(self.chunk)
+                if rows:
                     yield rows
         finally:
             self.close()

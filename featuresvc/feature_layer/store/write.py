@@ -57,6 +57,19 @@ def insert_rows(conn: Connection, layer: Layer, ids: list[int], rows: Rows) -> N
                 write((fid, *values))
 
 
+def insert_one(conn: Connection, layer: Layer, rows: Rows) -> int:
+    """One new feature with one round trip (INSERT ... RETURNING id): single POSTs."""
+    columns = (["geom"] if layer.has_geometry else []) + [f.column_name for f in layer.fields]
+    values = ([rows.geoms[0]] if layer.has_geometry else []) + list(rows.values[0])
+    with _raw(conn).cursor() as cur:
+        cur.execute(sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING id").format(
+            _table(layer), sql.SQL(", ").join(map(sql.Identifier, columns)),
+            sql.SQL(", ").join(sql.Placeholder() * len(values))) if columns else
+            sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING id").format(_table(layer)),
+            values)
+        return cur.fetchone()[0]
+
+
 def _touched(rows: Rows, layer: Layer) -> tuple[bool | None, list[tuple[int, bool]]]:
     """Which columns an update batch sets: for each, whether every row sets it (then no
     per-row flag is needed). Geometry: None = untouched."""
