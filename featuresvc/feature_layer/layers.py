@@ -34,6 +34,10 @@ class Provider(Protocol):
         """The layer, or None if the resource has no layer row. ``lock`` takes a share lock
         on its metadata so a concurrent field change cannot alter the table meanwhile."""
 
+    def lock_structure(self, conn: Connection, resource_id: int) -> None:
+        """Exclusive lock against concurrent structure changes and feature writes, taken
+        before a structure change reads the current state."""
+
     def describe_many(self, conn: Connection, ids: list[int]
                       ) -> dict[int, tuple[int | None, str, list[Field]]]:
         """(srs id, geometry type, fields) of many layers at once, for resource documents."""

@@ -34,6 +34,7 @@ def lookup_checker(ctx: Context):
 def change_fields(ctx: Context, resource: Resource, items: Any, *, location: str,
                   by_keyname: bool = False) -> None:
     """Apply a field change list to a layer (either request form)."""
+    layers.provider(resource.cls).lock_structure(ctx.conn, resource.id)
     layer = layers.load(ctx.conn, resource.id, resource.cls)
     planner = field_plan.plan_by_keyname if by_keyname else field_plan.plan
     new = planner(list(layer.fields), items, location=location,

@@ -48,6 +48,9 @@ class VectorLayerProvider:
     def load(self, conn: Connection, resource_id: int, *, lock: bool = False) -> Layer | None:
         return store.load_layer(conn, resource_id, IDENTITY, lock=lock)
 
+    def lock_structure(self, conn: Connection, resource_id: int) -> None:
+        store.lock_meta(conn, resource_id)
+
     def describe_many(self, conn: Connection, ids: list[int]
                       ) -> dict[int, tuple[int | None, str, list[Field]]]:
         metas = store.get_meta_many(conn, ids)
@@ -124,6 +127,7 @@ class VectorLayerSection:
         store.create_table(ctx.conn, resource.id, geometry_type, srs_id)
 
     def _update(self, ctx: Context, resource: Resource, data: dict) -> None:
+        store.lock_meta(ctx.conn, resource.id)
         old_srs, old_type = store.get_meta(ctx.conn, resource.id)
         new_type = _geometry_type(data) if "geometry_type" in data else old_type
         new_srs = old_srs
@@ -143,7 +147,6 @@ class VectorLayerSection:
         if "NONE" in (old_type, new_type) or base_type(old_type) != base_type(new_type):
             raise ValidationError(f"Geometry type can only change within the same base type "
                                   f"({old_type} to {new_type} is not possible).")
-        store.lock_meta(ctx.conn, resource.id)
         if old_type.startswith("MULTI") and not new_type.startswith("MULTI"):
             fid = store.multi_part_feature(ctx.conn, resource.id)
             if fid is not None:

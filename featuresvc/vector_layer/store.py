@@ -67,12 +67,9 @@ def _qualified(conn: Connection, resource_id: int) -> str:
 
 # -- metadata ----------------------------------------------------------------------------------
 
-def get_meta(conn: Connection, resource_id: int, *, lock: bool = False
-             ) -> tuple[int | None, str] | None:
-    sql = "SELECT srs_id, geometry_type FROM vector_layer WHERE resource_id = :id"
-    if lock:
-        sql += " FOR SHARE"
-    row = conn.execute(text(sql), {"id": resource_id}).first()
+def get_meta(conn: Connection, resource_id: int) -> tuple[int | None, str] | None:
+    row = conn.execute(text("SELECT srs_id, geometry_type FROM vector_layer "
+                            "WHERE resource_id = :id"), {"id": resource_id}).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -83,7 +80,7 @@ def get_meta_many(conn: Connection, ids: list[int]) -> dict[int, tuple[int | Non
 
 
 def lock_meta(conn: Connection, resource_id: int) -> None:
-    """Exclusive lock for structure changes; feature writes hold a share lock (get_meta)."""
+    """Exclusive lock for structure changes; feature writes hold a share lock (load_layer)."""
     conn.execute(text("SELECT 1 FROM vector_layer WHERE resource_id = :id FOR UPDATE"),
                  {"id": resource_id})
 
@@ -207,8 +204,8 @@ def truncate(conn: Connection, resource_id: int) -> None:
 
 def apply_fields(conn: Connection, layer: Layer, new_fields: list[Field],
                  deleted: list[int]) -> None:
-    """Store a field plan: metadata rows and ADD/DROP COLUMN in one go."""
-    lock_meta(conn, layer.resource_id)
+    """Store a field plan (the caller holds :func:`lock_meta`): metadata rows and
+    ADD/DROP COLUMN in one go."""
     table = _qualified(conn, layer.resource_id)
     prep = conn.dialect.identifier_preparer
     if deleted:
