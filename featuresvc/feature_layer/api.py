@@ -116,8 +116,9 @@ def _patch(id: int) -> Response:
     if not isinstance(body, list):
         raise ValidationError("Request body must be a JSON array of features; to update "
                               "every feature matching filters, add patch-all=true.")
-    changes = FeatureLoader(conn, layer, options, batch=True).load(body)
-    return json_response([{"id": fid} for fid in write.apply(conn, layer, changes)])
+    loader = FeatureLoader(conn, layer, options, batch=True)
+    return json_response([{"id": fid} for fid in write.load_and_apply(conn, layer, loader,
+                                                                       body)])
 
 
 def _delete_ids(body: Any) -> list[int]:

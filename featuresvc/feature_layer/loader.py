@@ -8,7 +8,7 @@ Messages name the feature by its index in the request and the field by its keyna
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +20,9 @@ from . import extension
 from . import geometry as geometry_io
 from .model import Layer
 from .values import BadValue, loader
+
+#: Items validated between two hand-overs to a creates sink (see FeatureLoader.load).
+CHUNK = 2000
 
 #: Marks a field (or the geometry) an update does not touch.
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
@@ -116,8 +119,21 @@ class FeatureLoader:
             return {}
         return {k: v for k, v in data.items() if k in self.extensions}
 
-    def load(self, items: Any, *, fid: int | None = None) -> ChangeSet:
-        """A PATCH list (``batch``), or one POST (``fid`` None) / PUT (``fid``) body."""
+    @staticmethod
+    def count_creates(items: Any) -> int:
+        """How many items of a PATCH list create a feature (a cheap pre-pass)."""
+        if not isinstance(items, list):
+            return 0
+        return sum(1 for item in items if type(item) is dict and item.get("id") is None)
+
+    def load(self, items: Any, *, fid: int | None = None,
+             creates_sink: Callable[[Rows], None] | None = None) -> ChangeSet:
+        """A PATCH list (``batch``), or one POST (``fid`` None) / PUT (``fid``) body.
+
+        With ``creates_sink``, new features are handed over every :data:`CHUNK` items
+        (geometries loaded) instead of being kept: the write path streams them into the
+        table while the rest of the request is still being validated.
+        """
         changes = ChangeSet()
         if not self.batch:
             items = [items]
@@ -126,23 +142,31 @@ class FeatureLoader:
         self._pending: list[tuple[Rows, int, Any, int]] = []
         self._merged: dict[int, int] = {}
         order = changes.order
-        for index, item in enumerate(items):
-            if type(item) is not dict:
-                raise self._fail(index, "expected a feature object.")
-            target = item.get("id") if self.batch else fid
-            if target is None:
-                order.append(("create", len(changes.creates.values)))
-                self._add(changes.creates, index, item, None, None)
-                continue
-            if type(target) is not int:
-                raise self._fail(index, f"'id' must be an integer, got {target!r}.")
-            if self.batch and item.get("delete") is True:
-                changes.deletes.append(target)
-                order.append(("delete", target))
-                continue
-            order.append(("update", target))
-            self._add(changes.updates, index, item, target, MISSING)
-        self._load_geometries(self._pending)
+        created = 0
+        for start in range(0, len(items), CHUNK):
+            for index in range(start, min(start + CHUNK, len(items))):
+                item = items[index]
+                if type(item) is not dict:
+                    raise self._fail(index, "expected a feature object.")
+                target = item.get("id") if self.batch else fid
+                if target is None:
+                    order.append(("create", created))
+                    created += 1
+                    self._add(changes.creates, index, item, None, None)
+                    continue
+                if type(target) is not int:
+                    raise self._fail(index, f"'id' must be an integer, got {target!r}.")
+                if self.batch and item.get("delete") is True:
+                    changes.deletes.append(target)
+                    order.append(("delete", target))
+                    continue
+                order.append(("update", target))
+                self._add(changes.updates, index, item, target, MISSING)
+            self._load_geometries(self._pending)
+            self._pending = []
+            if creates_sink is not None and changes.creates.values:
+                creates_sink(changes.creates)
+                changes.creates = Rows()
         return changes
 
     def _add(self, rows: Rows, index: int, item: dict, target: int | None, fill: Any) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from . import extension
 from .exceptions import FeatureNotFound
-from .loader import MISSING, ChangeSet, Rows
+from .loader import CHUNK, MISSING, ChangeSet, FeatureLoader, Rows
 from .model import Layer
 from .query import FeatureQuery
 from .store import read as read_store
@@ -71,9 +71,11 @@ def _not_found(conn: Connection, layer: Layer, ids: list[int]) -> FeatureNotFoun
     return FeatureNotFound(layer.resource_id, missing[0] if missing else ids[0])
 
 
-def apply(conn: Connection, layer: Layer, changes: ChangeSet) -> list[int]:
+def apply(conn: Connection, layer: Layer, changes: ChangeSet,
+          created: list[int] | None = None) -> list[int]:
     """Apply creates, updates, then deletes; returns the feature id of every request item
-    in request order. A missing id for an update or delete is a 404 (nothing written)."""
+    in request order. A missing id for an update or delete is a 404 (nothing written).
+    ``created``: ids of creates already streamed by :func:`load_and_apply`."""
     event = WriteEvent(layer)
     if changes.updates.ids:
         ids = changes.updates.ids
@@ -89,17 +91,48 @@ def apply(conn: Connection, layer: Layer, changes: ChangeSet) -> list[int]:
             missing = next(i for i in wanted if i not in gone)
             raise FeatureNotFound(layer.resource_id, missing)
         event.deleted = wanted
-    created: list[int] = []
-    if len(changes.creates) == 1:
-        created = [store.insert_one(conn, layer, changes.creates)]
-    elif len(changes.creates):
-        created = store.allocate_ids(conn, layer, len(changes.creates))
-        store.insert_rows(conn, layer, created, changes.creates)
-    if created:
+    if created is None:
+        created = []
+        if len(changes.creates) == 1:
+            created = [store.insert_one(conn, layer, changes.creates)]
+        elif len(changes.creates):
+            created = store.allocate_ids(conn, layer, len(changes.creates))
+            store.insert_rows(conn, layer, created, changes.creates)
         _write_extensions(conn, layer, changes.creates, created)
-        event.created = created
+    event.created = created
     _notify(conn, event)
     return [created[ref] if kind == "create" else ref for kind, ref in changes.order]
+
+
+#: Below this many creates a batch is loaded first and written afterwards.
+STREAM_MIN = 2 * CHUNK
+
+
+def load_and_apply(conn: Connection, layer: Layer, loader: FeatureLoader, items: Any
+                   ) -> list[int]:
+    """A PATCH list: validate and write. Large batches stream their new features into the
+    table chunk by chunk while later items are still being validated, so PostgreSQL and
+    Python work at the same time; an error anywhere still rolls everything back."""
+    expected = loader.count_creates(items)
+    if expected < STREAM_MIN:
+        return apply(conn, layer, loader.load(items))
+    ids = store.allocate_ids(conn, layer, expected)
+    done = 0
+    streamed = Rows()
+
+    def sink(rows: Rows) -> None:
+        nonlocal done
+        chunk_ids = ids[done:done + len(rows)]
+        writer.write(chunk_ids, rows)
+        for at, ext in rows.extensions.items():
+            streamed.extensions[len(streamed.ids)] = ext
+            streamed.ids.append(chunk_ids[at])
+        done += len(rows)
+
+    with store.RowWriter(conn, layer) as writer:
+        changes = loader.load(items, creates_sink=sink)
+    _write_extensions(conn, layer, streamed, streamed.ids)
+    return apply(conn, layer, changes, created=ids)
 
 
 def delete(conn: Connection, layer: Layer, ids: list[int]) -> list[int]:

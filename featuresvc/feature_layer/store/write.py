@@ -41,20 +41,43 @@ def allocate_ids(conn: Connection, layer: Layer, count: int) -> list[int]:
         return [r[0] for r in cur.fetchall()]
 
 
-def insert_rows(conn: Connection, layer: Layer, ids: list[int], rows: Rows) -> None:
-    """COPY new features (ids pre-allocated) straight into the layer table."""
-    columns = ["id"] + (["geom"] if layer.has_geometry else []) + \
-        [f.column_name for f in layer.fields]
-    stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        _table(layer), sql.SQL(", ").join(map(sql.Identifier, columns)))
-    with _raw(conn).cursor() as cur, cur.copy(stmt) as copy:
-        write = copy.write_row
-        if layer.has_geometry:
+class RowWriter:
+    """COPY of new features (ids pre-allocated) straight into the layer table, fed in
+    several pieces: PostgreSQL ingests each piece while the caller prepares the next."""
+
+    def __init__(self, conn: Connection, layer: Layer):
+        self.layer = layer
+        columns = ["id"] + (["geom"] if layer.has_geometry else []) + \
+            [f.column_name for f in layer.fields]
+        self._stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            _table(layer), sql.SQL(", ").join(map(sql.Identifier, columns)))
+        self._cursor = _raw(conn).cursor()
+
+    def __enter__(self) -> RowWriter:
+        self._copy_cm = self._cursor.copy(self._stmt)
+        self._copy = self._copy_cm.__enter__()
+        return self
+
+    def write(self, ids: list[int], rows: Rows) -> None:
+        write = self._copy.write_row
+        if self.layer.has_geometry:
             for fid, geom, values in zip(ids, rows.geoms, rows.values, strict=True):
                 write((fid, geom, *values))
         else:
             for fid, values in zip(ids, rows.values, strict=True):
                 write((fid, *values))
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._copy_cm.__exit__(*exc)
+        finally:
+            self._cursor.close()
+
+
+def insert_rows(conn: Connection, layer: Layer, ids: list[int], rows: Rows) -> None:
+    """COPY new features (ids pre-allocated) into the layer table."""
+    with RowWriter(conn, layer) as writer:
+        writer.write(ids, rows)
 
 
 def insert_one(conn: Connection, layer: Layer, rows: Rows) -> int:
