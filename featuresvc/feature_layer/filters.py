@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from ..errors import ValidationError
 from ..spatial_ref_sys import service as srs_service
 from . import geometry as geometry_io
+from .exceptions import FVersioningNotEnabled
 from .loader import WriteOptions
 from .model import Field, Layer
 from .query import Condition, FeatureQuery, Logical, Node
@@ -107,6 +108,8 @@ def parse_read(conn: Connection, layer: Layer, args: Mapping[str, str],
 def parse_output(conn: Connection, layer: Layer, args: Mapping[str, str],
                  query: FeatureQuery | None = None) -> FeatureQuery:
     """What to return for each feature (also used by the single-feature GET)."""
+    if args.get("version") not in (None, ""):
+        raise FVersioningNotEnabled(layer.resource_id)
     if query is None:
         query = FeatureQuery(srs_id=parse_srs(conn, args))
     names = _list(args, "fields")

@@ -162,3 +162,10 @@ def test_reads_need_data_read(admin, group, make_user, path):
     assert resp.status_code == 403, resp.text
     assert error(resp)["data"] == {"resource": {"id": lid}, "permission": "read",
                                    "scope": "data"}
+
+
+def test_version_read_without_versioning(admin, layer):
+    for url in (feature_url(layer), feature_url(layer, 1)):
+        resp = admin.get(url, params={"version": "1"})
+        assert resp.status_code == 422
+        assert error(resp)["exception"].endswith("FVersioningNotEnabled")
