@@ -126,13 +126,45 @@ class FeatureLoader:
             return 0
         return sum(1 for item in items if type(item) is dict and item.get("id") is None)
 
+    def survey_updates(self, items: Any) -> tuple[int, Any] | None:
+        """Before streaming updates: how many items update a feature and which columns
+        they set (see store.write.Touched). None when that cannot stream: an id repeats
+        (merged in memory instead) or an item is malformed (load reports it)."""
+        if not isinstance(items, list):
+            return None
+        fields, geom_null = self.fields, self.options.geom_null
+        counts = [0] * len(fields)
+        geoms = 0
+        seen: set[int] = set()
+        for item in items:
+            if type(item) is not dict:
+                return None
+            target = item.get("id")
+            if target is None or item.get("delete") is True:
+                continue
+            if type(target) is not int or target in seen:
+                return None
+            seen.add(target)
+            data = item.get("fields")
+            if type(data) is dict:
+                for key in data:
+                    spec = fields.get(key)
+                    if spec is not None:
+                        counts[spec[0]] += 1
+            if "geom" in item and (item["geom"] is not None or geom_null):
+                geoms += 1
+        n = len(seen)
+        geom = None if not geoms or not self.layer.has_geometry else geoms == n
+        return n, (geom, [(i, c == n) for i, c in enumerate(counts) if c])
+
     def load(self, items: Any, *, fid: int | None = None,
-             creates_sink: Callable[[Rows], None] | None = None) -> ChangeSet:
+             creates_sink: Callable[[Rows], None] | None = None,
+             updates_sink: Callable[[Rows], None] | None = None) -> ChangeSet:
         """A PATCH list (``batch``), or one POST (``fid`` None) / PUT (``fid``) body.
 
-        With ``creates_sink``, new features are handed over every :data:`CHUNK` items
-        (geometries loaded) instead of being kept: the write path streams them into the
-        table while the rest of the request is still being validated.
+        With a sink, new (or updated) features are handed over every :data:`CHUNK` items,
+        geometries loaded, instead of being kept: the write path streams them to the
+        database while the rest of the request is still being validated.
         """
         changes = ChangeSet()
         if not self.batch:
@@ -167,6 +199,10 @@ class FeatureLoader:
             if creates_sink is not None and changes.creates.values:
                 creates_sink(changes.creates)
                 changes.creates = Rows()
+            if updates_sink is not None and changes.updates.values:
+                updates_sink(changes.updates)
+                changes.updates = Rows()
+                self._merged.clear()
         return changes
 
     def _add(self, rows: Rows, index: int, item: dict, target: int | None, fill: Any) -> None:

@@ -71,19 +71,19 @@ def _not_found(conn: Connection, layer: Layer, ids: list[int]) -> FeatureNotFoun
     return FeatureNotFound(layer.resource_id, missing[0] if missing else ids[0])
 
 
-def apply(conn: Connection, layer: Layer, changes: ChangeSet,
-          created: list[int] | None = None) -> list[int]:
-    """Apply creates, updates, then deletes; returns the feature id of every request item
+def apply(conn: Connection, layer: Layer, changes: ChangeSet, *,
+          created: list[int] | None = None, updated: list[int] | None = None) -> list[int]:
+    """Apply updates, deletes, then creates; returns the feature id of every request item
     in request order. A missing id for an update or delete is a 404 (nothing written).
-    ``created``: ids of creates already streamed by :func:`load_and_apply`."""
-    event = WriteEvent(layer)
+    ``created`` / ``updated``: ids already streamed by :func:`load_and_apply`."""
+    event = WriteEvent(layer, updated=list(updated or []))
     if changes.updates.ids:
         ids = changes.updates.ids
         found = store.update_rows(conn, layer, changes.updates)
         if found != len(ids):
             raise _not_found(conn, layer, ids)
         _write_extensions(conn, layer, changes.updates, ids)
-        event.updated = list(ids)
+        event.updated += ids
     if changes.deletes:
         wanted = list(dict.fromkeys(changes.deletes))
         gone = store.delete_rows(conn, layer, wanted)
@@ -104,35 +104,64 @@ def apply(conn: Connection, layer: Layer, changes: ChangeSet,
     return [created[ref] if kind == "create" else ref for kind, ref in changes.order]
 
 
-#: Below this many creates a batch is loaded first and written afterwards.
+#: Below this many creates (updates) a batch is loaded first and written afterwards.
 STREAM_MIN = 2 * CHUNK
+
+
+class _Collected(Rows):
+    """Ids and extension values of rows already streamed, for the checks and hooks."""
+
+    def take(self, rows: Rows, ids: list[int]) -> None:
+        for at, ext in rows.extensions.items():
+            self.extensions[len(self.ids) + at] = ext
+        self.ids.extend(ids)
 
 
 def load_and_apply(conn: Connection, layer: Layer, loader: FeatureLoader, items: Any
                    ) -> list[int]:
-    """A PATCH list: validate and write. Large batches stream their new features into the
-    table chunk by chunk while later items are still being validated, so PostgreSQL and
-    Python work at the same time; an error anywhere still rolls everything back."""
-    expected = loader.count_creates(items)
-    if expected < STREAM_MIN:
-        return apply(conn, layer, loader.load(items))
-    ids = store.allocate_ids(conn, layer, expected)
-    done = 0
-    streamed = Rows()
+    """A PATCH list: validate and write. In large batches the new (or else the updated)
+    features stream to PostgreSQL chunk by chunk while later items are still being
+    validated, so both sides work at once; an error anywhere still rolls everything back."""
+    creates = loader.count_creates(items)
+    survey = loader.survey_updates(items)
+    updates = survey[0] if survey is not None else 0
+    if creates >= STREAM_MIN and creates >= updates:
+        return _stream_creates(conn, layer, loader, items, creates)
+    if updates >= STREAM_MIN and (survey[1][0] is not None or survey[1][1]):
+        return _stream_updates(conn, layer, loader, items, survey[1])
+    return apply(conn, layer, loader.load(items))
+
+
+def _stream_creates(conn: Connection, layer: Layer, loader: FeatureLoader, items: Any,
+                    count: int) -> list[int]:
+    ids = store.allocate_ids(conn, layer, count)
+    done = _Collected()
 
     def sink(rows: Rows) -> None:
-        nonlocal done
-        chunk_ids = ids[done:done + len(rows)]
+        chunk_ids = ids[len(done.ids):len(done.ids) + len(rows)]
         writer.write(chunk_ids, rows)
-        for at, ext in rows.extensions.items():
-            streamed.extensions[len(streamed.ids)] = ext
-            streamed.ids.append(chunk_ids[at])
-        done += len(rows)
+        done.take(rows, chunk_ids)
 
     with store.RowWriter(conn, layer) as writer:
         changes = loader.load(items, creates_sink=sink)
-    _write_extensions(conn, layer, streamed, streamed.ids)
+    _write_extensions(conn, layer, done, done.ids)
     return apply(conn, layer, changes, created=ids)
+
+
+def _stream_updates(conn: Connection, layer: Layer, loader: FeatureLoader, items: Any,
+                    touched: store.Touched) -> list[int]:
+    done = _Collected()
+
+    def sink(rows: Rows) -> None:
+        stage.write(rows)
+        done.take(rows, rows.ids)
+
+    with store.UpdateStage(conn, layer, touched) as stage:
+        changes = loader.load(items, updates_sink=sink)
+    if stage.apply() != len(done.ids):
+        raise _not_found(conn, layer, done.ids)
+    _write_extensions(conn, layer, done, done.ids)
+    return apply(conn, layer, changes, updated=done.ids)
 
 
 def delete(conn: Connection, layer: Layer, ids: list[int]) -> list[int]:

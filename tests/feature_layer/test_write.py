@@ -295,3 +295,24 @@ def test_permissions(admin, anon, group, layer, make_user):
     assert resp.status_code == 404 and error(resp)["exception"].endswith("ResourceNotFound")
     assert admin.post(feature_url(group), json={}).status_code == 404
     assert admin.get(feature_url(987654)).status_code == 404
+
+
+def test_large_mixed_update_batch(admin, layer):
+    """Big update batches stream into a staging table; partial rows keep unsent values."""
+    ids = [r["id"] for r in patch(admin, layer, [
+        {"geom": f"POINT ({i} 0)", "fields": {"i": i, "s": f"s{i}"}} for i in range(5000)])]
+    updates = [{"id": fid, "fields": {"i": -n}} if n % 2 else
+               {"id": fid, "geom": f"POINT ({n} 1)", "fields": {"s": "even"}}
+               for n, fid in enumerate(ids)]
+    resp = admin.patch(feature_url(layer), json=[*updates, {"id": 999999, "fields": {}}])
+    assert resp.status_code == 404 and error(resp)["data"]["feature_id"] == 999999
+    assert features(admin, layer, limit=1)[0]["fields"]["s"] == "s0"
+    assert [r["id"] for r in patch(admin, layer, updates)] == ids
+    feats = features(admin, layer, fields="i,s")
+    assert feats[0]["fields"] == {"i": 0, "s": "even"} and feats[0]["geom"] == "POINT(0 1)"
+    assert feats[1]["fields"] == {"i": -1, "s": "s1"} and feats[1]["geom"] == "POINT(1 0)"
+    resp = admin.patch(feature_url(layer), json=[{"id": fid, "fields": {"i": "x" if n == 4321
+                                                                        else n}}
+                                                 for n, fid in enumerate(ids)])
+    assert resp.status_code == 422 and error(resp)["message"].startswith("Feature #4321: ")
+    assert features(admin, layer, fields="i")[1]["fields"]["i"] == -1

@@ -7,6 +7,7 @@ through SQLAlchemy), so a batch is all or nothing. Identifiers come from the lay
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -93,9 +94,12 @@ def insert_one(conn: Connection, layer: Layer, rows: Rows) -> int:
         return cur.fetchone()[0]
 
 
-def _touched(rows: Rows, layer: Layer) -> tuple[bool | None, list[tuple[int, bool]]]:
-    """Which columns an update batch sets: for each, whether every row sets it (then no
-    per-row flag is needed). Geometry: None = untouched."""
+#: Which columns an update batch sets: geometry None (untouched), True (every row sets
+#: it) or False (some rows do); fields as (index in layer.fields, every row sets it).
+Touched = tuple[bool | None, list[tuple[int, bool]]]
+
+
+def touched(rows: Rows, layer: Layer) -> Touched:
     n = len(rows)
     geom_set = sum(1 for g in rows.geoms if g is not MISSING) if layer.has_geometry else 0
     geom = None if geom_set == 0 else geom_set == n
@@ -107,60 +111,94 @@ def _touched(rows: Rows, layer: Layer) -> tuple[bool | None, list[tuple[int, boo
     return geom, columns
 
 
-def update_rows(conn: Connection, layer: Layer, rows: Rows) -> int:
-    """Stage the updates with COPY, apply them with one UPDATE ... FROM; returns the number
-    of features found (the caller compares it with the distinct ids sent)."""
-    geom, columns = _touched(rows, layer)
-    if geom is None and not columns:
-        return count_existing(conn, layer, rows.ids)
-    raw = _raw(conn)
-    stage_cols: list[tuple[str, str]] = [("id", "integer")]
-    sets: list[sql.Composable] = []
+class UpdateStage:
+    """Updates staged with COPY into a temporary table (fed in one or several pieces),
+    then applied by one ``UPDATE ... FROM``. A column set by only some rows gets a flag
+    column, and ``CASE`` keeps the other rows' values."""
 
-    def add(name: str, sqltype: str, full: bool) -> None:
-        stage_cols.append((name, sqltype))
+    def __init__(self, conn: Connection, layer: Layer, touched: Touched):
+        self.layer = layer
+        self.geom, self.columns = touched
+        self._cursor = _raw(conn).cursor()
+        self._stage_cols: list[tuple[str, str]] = [("id", "integer")]
+        self._sets: list[sql.Composable] = []
+        if self.geom is not None:
+            self._add("geom", "geometry", self.geom)
+        for index, full in self.columns:
+            fld = layer.fields[index]
+            self._add(fld.column_name, _column_type(conn, layer.column(fld)), full)
+
+    def _add(self, name: str, sqltype: str, full: bool) -> None:
+        self._stage_cols.append((name, sqltype))
         if full:
-            sets.append(sql.SQL("{c} = s.{c}").format(c=sql.Identifier(name)))
+            self._sets.append(sql.SQL("{c} = s.{c}").format(c=sql.Identifier(name)))
             return
-        stage_cols.append((f"{name}__set", "boolean"))
-        sets.append(sql.SQL("{c} = CASE WHEN s.{f} THEN s.{c} ELSE t.{c} END").format(
+        self._stage_cols.append((f"{name}__set", "boolean"))
+        self._sets.append(sql.SQL("{c} = CASE WHEN s.{f} THEN s.{c} ELSE t.{c} END").format(
             c=sql.Identifier(name), f=sql.Identifier(f"{name}__set")))
 
-    if geom is not None:
-        add("geom", "geometry", geom)
-    for index, full in columns:
-        fld = layer.fields[index]
-        add(fld.column_name, _column_type(conn, layer.column(fld)), full)
-    with raw.cursor() as cur:
+    def __enter__(self) -> UpdateStage:
+        cur = self._cursor
         cur.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(sql.Identifier(STAGING)))
         cur.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
             sql.Identifier(STAGING), sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in stage_cols)))
-        with cur.copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(STAGING))) as copy:
-            for row in _staged(rows, geom, columns):
-                copy.write_row(row)
-        cur.execute(sql.SQL("UPDATE {} AS t SET {} FROM {} AS s WHERE t.id = s.id").format(
-            _table(layer), sql.SQL(", ").join(sets), sql.Identifier(STAGING)))
-        found = cur.rowcount
-        cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(STAGING)))
-    return found
+                sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t))
+                for n, t in self._stage_cols)))
+        self._copy_cm = cur.copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(STAGING)))
+        self._copy = self._copy_cm.__enter__()
+        return self
+
+    def write(self, rows: Rows) -> None:
+        write = self._copy.write_row
+        if self.geom is True and all(full for _i, full in self.columns) \
+                and len(self.columns) == len(self.layer.fields):
+            for fid, g, values in zip(rows.ids, rows.geoms, rows.values, strict=True):
+                write((fid, g, *values))  # GDAL's case: every feature sends everything
+            return
+        for row in self._staged(rows):
+            write(row)
+
+    def _staged(self, rows: Rows) -> Iterator[list[Any]]:
+        geom, columns = self.geom, self.columns
+        for fid, g, values in zip(rows.ids, rows.geoms, rows.values, strict=True):
+            row: list[Any] = [fid]
+            if geom is not None:
+                if geom:
+                    row.append(g)
+                else:
+                    row += (None, False) if g is MISSING else (g, True)
+            for index, full in columns:
+                value = values[index]
+                if full:
+                    row.append(value)
+                else:
+                    row += (None, False) if value is MISSING else (value, True)
+            yield row
+
+    def __exit__(self, *exc: Any) -> None:
+        self._copy_cm.__exit__(*exc)
+        if exc[0] is not None:
+            self._cursor.close()
+
+    def apply(self) -> int:
+        """Run the UPDATE; returns how many features were found."""
+        with self._cursor as cur:
+            cur.execute(sql.SQL("UPDATE {} AS t SET {} FROM {} AS s WHERE t.id = s.id").format(
+                _table(self.layer), sql.SQL(", ").join(self._sets), sql.Identifier(STAGING)))
+            found = cur.rowcount
+            cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(STAGING)))
+        return found
 
 
-def _staged(rows: Rows, geom: bool | None, columns: list[tuple[int, bool]]):
-    for fid, g, values in zip(rows.ids, rows.geoms, rows.values, strict=True):
-        row: list[Any] = [fid]
-        if geom is not None:
-            if geom:
-                row.append(g)
-            else:
-                row += (None, False) if g is MISSING else (g, True)
-        for index, full in columns:
-            value = values[index]
-            if full:
-                row.append(value)
-            else:
-                row += (None, False) if value is MISSING else (value, True)
-        yield row
+def update_rows(conn: Connection, layer: Layer, rows: Rows) -> int:
+    """Stage and apply updates; returns the number of features found (the caller compares
+    it with the distinct ids sent)."""
+    which = touched(rows, layer)
+    if which[0] is None and not which[1]:
+        return count_existing(conn, layer, rows.ids)
+    with UpdateStage(conn, layer, which) as stage:
+        stage.write(rows)
+    return stage.apply()
 
 
 def count_existing(conn: Connection, layer: Layer, ids: list[int]) -> int:
