@@ -96,22 +96,22 @@ def conform(conn: Connection, geoms: np.ndarray, labels: Sequence[str], layer: L
     return geoms
 
 
-def to_ewkb_hex(geoms: np.ndarray, layer: Layer) -> list[str]:
-    """Hex EWKB with the layer SRID: what COPY text and PostGIS read fastest."""
+def to_ewkb(geoms: np.ndarray, layer: Layer) -> list[bytes]:
+    """EWKB with the layer SRID: PostGIS's own binary form (binary COPY, ST_GeomFromEWKB)."""
     geoms = shapely.set_srid(geoms, layer.srs_id)
-    return shapely.to_wkb(geoms, hex=True, include_srid=True,
+    return shapely.to_wkb(geoms, include_srid=True,
                           output_dimension=3 if has_z(layer.geometry_type) else 2).tolist()
 
 
 def load(conn: Connection, values: Sequence[Any], labels: Sequence[str], layer: Layer,
-         geom_format: str, input_srs: int | None) -> list[str]:
-    """Non-null input geometries -> hex EWKB ready for the layer's column."""
+         geom_format: str, input_srs: int | None) -> list[bytes]:
+    """Non-null input geometries -> EWKB ready for the layer's column."""
     if not values:
         return []
     if not layer.has_geometry:
         raise _fail(labels[0], "the layer has no geometry (geometry_type NONE).")
     geoms = conform(conn, parse(values, labels, geom_format), labels, layer, input_srs)
-    return to_ewkb_hex(geoms, layer)
+    return to_ewkb(geoms, layer)
 
 
 def parse_filter_geometry(conn: Connection, wkt: Any, layer: Layer, input_srs: int | None,

@@ -1,5 +1,8 @@
 """Set-based feature writes: COPY into the layer table or a staging table, then one statement.
 
+COPY uses the binary format: geometries go as EWKB bytes (PostGIS's binary input) and
+values need no text formatting, which keeps the Python side of a batch small.
+
 All statements run on the request's connection, inside its transaction (psycopg 3 reached
 through SQLAlchemy), so a batch is all or nothing. Identifiers come from the layer's table
 (built from ids) and are quoted by psycopg; values are COPY data or bound parameters.
@@ -13,12 +16,63 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from psycopg import sql
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
+from psycopg.types import TypeInfo
 from sqlalchemy import Connection
 
 from ..loader import MISSING, Rows
 from ..model import Layer
 
 STAGING = "featuresvc_feature_staging"
+
+#: Binary COPY types of field values (as loaded by values.py).
+COPY_TYPES = {"INTEGER": "int4", "BIGINT": "int8", "REAL": "float8", "STRING": "text",
+              "DATE": "date", "TIME": "time", "DATETIME": "timestamp", "BOOLEAN": "bool"}
+#: The geometry type's OID and its EWKB dumper class, looked up once per process.
+_geometry: dict[str, Any] = {}
+
+
+def _binary_copy(cur: psycopg.Cursor, table: sql.Composable, columns: list[str],
+                 types: list[str]) -> Any:
+    """``COPY table (columns) FROM STDIN (FORMAT BINARY)`` with typed columns; the type
+    "geometry" takes EWKB ``bytes``."""
+    if "geometry" in types:
+        if not _geometry:
+            oid = TypeInfo.fetch(cur.connection, "geometry").oid
+            _geometry["dumper"] = type("EWKBDumper", (_EWKBDumper,), {"oid": oid})
+            _geometry["oid"] = oid
+        cur.adapters.register_dumper(bytes, _geometry["dumper"])
+        types = [_geometry["oid"] if t == "geometry" else t for t in types]
+    copy = cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        table, sql.SQL(", ").join(map(sql.Identifier, columns))))
+    return _TypedCopy(copy, types)
+
+
+class _EWKBDumper(Dumper):
+    format = Format.BINARY
+
+    def dump(self, obj: bytes) -> bytes:
+        return obj
+
+
+class _TypedCopy:
+    """Context manager around psycopg's Copy that sets the column types on entry."""
+
+    def __init__(self, copy_cm: Any, types: list[Any]):
+        self._cm, self._types = copy_cm, types
+
+    def __enter__(self) -> psycopg.Copy:
+        copy = self._cm.__enter__()
+        copy.set_types(self._types)
+        return copy
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._cm.__exit__(*exc)
+
+
+def _field_types(layer: Layer) -> list[str]:
+    return [COPY_TYPES[f.datatype] for f in layer.fields]
 
 
 def _raw(conn: Connection) -> psycopg.Connection:
@@ -28,10 +82,6 @@ def _raw(conn: Connection) -> psycopg.Connection:
 def _table(layer: Layer) -> sql.Composable:
     return sql.Identifier(layer.table.schema, layer.table.name) if layer.table.schema \
         else sql.Identifier(layer.table.name)
-
-
-def _column_type(conn: Connection, column: sa.Column) -> str:
-    return column.type.compile(dialect=conn.dialect)
 
 
 def allocate_ids(conn: Connection, layer: Layer, count: int) -> list[int]:
@@ -48,14 +98,14 @@ class RowWriter:
 
     def __init__(self, conn: Connection, layer: Layer):
         self.layer = layer
-        columns = ["id"] + (["geom"] if layer.has_geometry else []) + \
-            [f.column_name for f in layer.fields]
-        self._stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            _table(layer), sql.SQL(", ").join(map(sql.Identifier, columns)))
+        geom = ["geom"] if layer.has_geometry else []
+        self._columns = ["id", *geom, *(f.column_name for f in layer.fields)]
+        self._types = ["int4", *(["geometry"] if geom else []), *_field_types(layer)]
         self._cursor = _raw(conn).cursor()
 
     def __enter__(self) -> RowWriter:
-        self._copy_cm = self._cursor.copy(self._stmt)
+        self._copy_cm = _binary_copy(self._cursor, _table(self.layer), self._columns,
+                                     self._types)
         self._copy = self._copy_cm.__enter__()
         return self
 
@@ -85,10 +135,13 @@ def insert_one(conn: Connection, layer: Layer, rows: Rows) -> int:
     """One new feature with one round trip (INSERT ... RETURNING id): single POSTs."""
     columns = (["geom"] if layer.has_geometry else []) + [f.column_name for f in layer.fields]
     values = ([rows.geoms[0]] if layer.has_geometry else []) + list(rows.values[0])
+    marks = [sql.Placeholder()] * len(values)
+    if layer.has_geometry:
+        marks[0] = sql.SQL("ST_GeomFromEWKB({})").format(sql.Placeholder())
     with _raw(conn).cursor() as cur:
         cur.execute(sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING id").format(
             _table(layer), sql.SQL(", ").join(map(sql.Identifier, columns)),
-            sql.SQL(", ").join(sql.Placeholder() * len(values))) if columns else
+            sql.SQL(", ").join(marks)) if columns else
             sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING id").format(_table(layer)),
             values)
         return cur.fetchone()[0]
@@ -120,20 +173,20 @@ class UpdateStage:
         self.layer = layer
         self.geom, self.columns = touched
         self._cursor = _raw(conn).cursor()
-        self._stage_cols: list[tuple[str, str]] = [("id", "integer")]
+        self._stage_cols: list[tuple[str, str]] = [("id", "int4")]
         self._sets: list[sql.Composable] = []
         if self.geom is not None:
             self._add("geom", "geometry", self.geom)
         for index, full in self.columns:
             fld = layer.fields[index]
-            self._add(fld.column_name, _column_type(conn, layer.column(fld)), full)
+            self._add(fld.column_name, COPY_TYPES[fld.datatype], full)
 
     def _add(self, name: str, sqltype: str, full: bool) -> None:
         self._stage_cols.append((name, sqltype))
         if full:
             self._sets.append(sql.SQL("{c} = s.{c}").format(c=sql.Identifier(name)))
             return
-        self._stage_cols.append((f"{name}__set", "boolean"))
+        self._stage_cols.append((f"{name}__set", "bool"))
         self._sets.append(sql.SQL("{c} = CASE WHEN s.{f} THEN s.{c} ELSE t.{c} END").format(
             c=sql.Identifier(name), f=sql.Identifier(f"{name}__set")))
 
@@ -144,7 +197,9 @@ class UpdateStage:
             sql.Identifier(STAGING), sql.SQL(", ").join(
                 sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t))
                 for n, t in self._stage_cols)))
-        self._copy_cm = cur.copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(STAGING)))
+        self._copy_cm = _binary_copy(cur, sql.Identifier(STAGING),
+                                     [n for n, _t in self._stage_cols],
+                                     [t for _n, t in self._stage_cols])
         self._copy = self._copy_cm.__enter__()
         return self
 
@@ -238,8 +293,8 @@ def update_where(conn: Connection, layer: Layer, where: list[Any], values: dict[
     parser); ``values`` maps column names to typed values."""
     assignments: dict[Any, Any] = {layer.table.c[k]: v for k, v in values.items()}
     if geom_ewkb is not MISSING:
-        assignments[layer.geom_column] = None if geom_ewkb is None else sa.cast(
-            sa.literal(geom_ewkb, sa.Text), layer.geom_column.type)
+        assignments[layer.geom_column] = None if geom_ewkb is None else \
+            sa.func.ST_GeomFromEWKB(sa.literal(geom_ewkb, sa.LargeBinary))
     if not assignments:
         stmt = sa.select(sa.func.count()).select_from(layer.table).where(*where)
         return conn.execute(stmt).scalar_one()
