@@ -10,6 +10,8 @@ from sqlalchemy import Engine
 def blueprints() -> list[Blueprint]:
     # Importing a component registers its resource classes and document sections.
     from .auth.api import bp as auth
+    from .feature_layer.api import bp as feature_layer
+    from .feature_layer.api_layer import bp as feature_layer_extra
     from .file_bucket.api import bp as file_bucket
     from .file_upload.api import bp as file_upload
     from .lookup_table import section as _lookup_table  # noqa: F401
@@ -19,7 +21,15 @@ def blueprints() -> list[Blueprint]:
     from .resource.exports import bp as resource_export
     from .spatial_ref_sys.api import bp as spatial_ref_sys
 
-    return [pyramid, auth, resource, resource_export, spatial_ref_sys, file_upload, file_bucket]
+    # isort: off
+    # Section order matters: class sections first, so that on create a vector layer's
+    # table exists before feature_layer.fields adds columns to it.
+    from .vector_layer import section as _vector_layer  # noqa: F401
+    from .feature_layer import section as _feature_layer  # noqa: F401
+    # isort: on
+
+    return [pyramid, auth, resource, resource_export, spatial_ref_sys, feature_layer,
+            feature_layer_extra, file_upload, file_bucket]
 
 
 def init_components(app: Flask, engine: Engine) -> None:

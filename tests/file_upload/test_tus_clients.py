@@ -90,12 +90,20 @@ def test_tuspy_resumes_after_interruption(server, admin, group):
         f"Content-Type: application/offset+octet-stream\r\n"
         f"Content-Length: {len(data) - 1024 * 1024}\r\n\r\n"),
         [data[1024 * 1024:1024 * 1024 + sent]], close_early=True)
-    wait_writable(admin, url, 1024 * 1024 + sent)
-    assert head_offset(admin, url) == 1024 * 1024 + sent
+    # What arrived before the break is kept (the tail of a read buffer may be lost when the
+    # peer vanishes, so the offset can stop short of what the client sent).
+    deadline = time.monotonic() + 10
+    while True:
+        kept = head_offset(admin, url)
+        if kept == 1024 * 1024 + sent or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert 1024 * 1024 < kept <= 1024 * 1024 + sent
+    wait_writable(admin, url, kept)
 
     second = tus_client(server).uploader(file_stream=io.BytesIO(data), url=url,
                                          chunk_size=1024 * 1024)
-    assert second.offset == 1024 * 1024 + sent
+    assert second.offset == kept
     second.upload()
     meta = admin.session.get(url).json()
     assert meta["size"] == len(data) and meta["name"] == "survey.bin"

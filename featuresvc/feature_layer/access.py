@@ -1,0 +1,43 @@
+"""Access declaration of the feature API: the resource must be a readable feature layer
+(else 404 ResourceNotFound, spec 3 and Decision 1), then the data permission applies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import db, security
+from ..resource.access import resolver
+from ..resource.acl import READ
+from ..resource.exceptions import ResourceNotFound
+from . import layers
+from .model import IFEATURE_LAYER, IWRITABLE_FEATURE_LAYER, Layer
+
+
+@dataclass
+class OnFeatureLayer(security.OnResource):
+    """``data.read`` / ``data.write`` on a feature layer given by the path argument ``id``."""
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return f"Permission '{self.permission}' on the feature layer given by path '{self.arg}'."
+
+    def enforce(self) -> None:
+        rid = self.resource_id()
+        res = resolver()
+        perms = res.permissions(rid)
+        node = res.nodes.get(rid)
+        if not perms or READ not in perms or node is None:
+            raise ResourceNotFound(rid)
+        interface = IWRITABLE_FEATURE_LAYER if self.permission == "data.write" \
+            else IFEATURE_LAYER
+        if not layers.provides(node.cls, interface):
+            raise ResourceNotFound(rid)
+        security.require(rid, self.permission)
+
+
+def current_layer(resource_id: int, *, write: bool = False) -> Layer:
+    """The layer the route's access check has already approved."""
+    node = resolver().nodes[resource_id]
+    if write:
+        return layers.load_writable(db.connection(), resource_id, node.cls)
+    return layers.load(db.connection(), resource_id, node.cls)

@@ -1,0 +1,51 @@
+"""Feature extensions (``extensions.attachment``, ``extensions.description``): a registry the
+dumper and the write path consult by name. Components register at import; none is built in.
+
+Reads: with ``extensions`` absent every registered extension is returned (its value, or
+None); a list selects some; an empty value removes the key. Writes: keys of registered
+extensions are handed to them after the features are stored; other keys are ignored (GDAL
+sends arbitrary JSON there).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
+
+from .model import Layer
+
+
+class Extension(Protocol):
+    identity: str
+
+    def read(self, conn: Connection, layer: Layer, fids: list[int]) -> dict[int, Any]:
+        """Values for these features (missing ids read as None)."""
+
+    def write(self, conn: Connection, layer: Layer, items: list[tuple[int, Any]]) -> None:
+        """Store ``(fid, value)`` pairs sent in feature writes."""
+
+
+_registry: dict[str, Extension] = {}
+
+
+def register(ext: Extension) -> Extension:
+    _registry[ext.identity] = ext
+    return ext
+
+
+def registered() -> list[Extension]:
+    return list(_registry.values())
+
+
+def get(identity: str) -> Extension | None:
+    return _registry.get(identity)
+
+
+def select(names: list[str] | None) -> list[Extension] | None:
+    """Extensions to read for a request's ``extensions`` parameter; None = omit the key."""
+    if names is None:
+        return registered()
+    if not names:
+        return None
+    return [_registry[n] for n in names if n in _registry]
