@@ -49,8 +49,12 @@ def stream_features(layer: Layer, query: FeatureQuery) -> Response:
     """A streamed JSON array of features; nothing held beyond one chunk."""
     dumper = FeatureDumper(layer, query)
     stream = read.Stream(db.engine(), read.select(layer, query, with_geom=dumper.with_geom),
-                         CHUNK)
+                         CHUNK, query.limit)
     body = dumper.json_array(stream, stream.conn if dumper.extensions else None)
+    if stream.buffered:  # a bounded page: one body with a Content-Length
+        resp = Response(b"".join(body), status=200)
+        resp.headers["Content-Type"] = JSON_MIME
+        return resp
     resp = Response(stream_with_context(body), status=200)
     resp.headers["Content-Type"] = JSON_MIME
     resp.call_on_close(stream.close)

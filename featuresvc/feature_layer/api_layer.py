@@ -123,7 +123,7 @@ def geojson(id: int):
     query.bigint_format = "number"
     dumper = GeoJSONDumper(layer, query)
     stream = read.Stream(db.engine(), read.select(layer, query, with_geom=dumper.with_geom),
-                         CHUNK)
+                         CHUNK, query.limit)
     resp = Response(stream_with_context(dumper.collection(stream)), status=200)
     resp.headers["Content-Type"] = JSON_MIME
     resp.headers["Content-Disposition"] = f"attachment; filename={id}.geojson"

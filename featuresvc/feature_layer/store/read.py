@@ -18,6 +18,8 @@ from ..model import Field, Layer
 from ..query import Condition, FeatureQuery, Logical, Node
 
 _TEXT = ("STRING",)
+#: Reads limited to this many rows are fetched in one go instead of through a cursor.
+BUFFERED_MAX = 20000
 
 
 def _as_text(column: Any, field: Field | None) -> Any:
@@ -115,21 +117,25 @@ def fetch_one(conn: Connection, layer: Layer, query: FeatureQuery, fid: int,
 
 
 class Stream:
-    """Rows in chunks from a server-side cursor on a connection of its own (``conn``, which
-    extensions may use for their per-chunk reads); closed when iteration ends.
+    """Rows in chunks, on a connection of its own (``conn``, which extensions may use for
+    their per-chunk reads); closed when iteration ends.
 
-    The statement runs and the first chunk is fetched on creation, so SQL errors surface
-    while the view can still answer with an error envelope.
+    Pages up to :data:`BUFFERED_MAX` rows are fetched at once (one round trip); longer or
+    unlimited reads come from a server-side cursor, ``chunk`` rows per fetch, so memory
+    stays bounded. The statement runs and the first rows are fetched on creation, so SQL
+    errors surface while the view can still answer with an error envelope.
     """
 
-    def __init__(self, engine: Engine, stmt: sa.Select, chunk: int):
+    def __init__(self, engine: Engine, stmt: sa.Select, chunk: int, limit: int | None):
         self.conn = engine.connect()
         self.chunk = chunk
+        self.buffered = limit is not None and limit <= BUFFERED_MAX
         try:
-            self.result = self.conn.execution_options(
-                stream_results=True, yield_per=chunk).execute(stmt)
+            options = {} if self.buffered else {"stream_results": True, "yield_per": chunk}
+            self.result = self.conn.execution_options(**options).execute(stmt)
             with gc_paused():
-                self.first = self.result.fetchmany(chunk)
+                self.first = self.result.fetchall() if self.buffered \
+                    else self.result.fetchmany(chunk)
         except BaseException:
             self.conn.close()
             raise
@@ -137,6 +143,10 @@ class Stream:
     def __iter__(self) -> Iterator[list[Any]]:
         try:
             rows = self.first
+            if self.buffered:
+                for start in range(0, len(rows), self.chunk):
+                    yield rows[start:start + self.chunk]
+                return
             if rows:
                 yield rows
             while len(rows) == self.chunk:
