@@ -9,29 +9,16 @@ what users run.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-import requests
 
 from featuresvc.bootstrap import prepare
 from featuresvc.config import load_settings
 
-from .util import Client, make_group, unique
+from .util import ROOT, Client, free_port, make_group, running_server, unique
 
-ROOT = Path(__file__).resolve().parent.parent
 ADMIN_PASSWORD = "admin-test-pw"
 DEFAULT_WORKERS = 3
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +35,6 @@ def database_url(test_settings) -> str:
 
 @pytest.fixture(scope="session")
 def server(test_settings, database_url, tmp_path_factory):
-    port = _free_port()
     env = {
         **os.environ,
         "FEATURESVC_DATA_DIR": str(test_settings.data_path),
@@ -59,29 +45,8 @@ def server(test_settings, database_url, tmp_path_factory):
     }
     env.pop("FEATURESVC_CONFIG", None)
     log = tmp_path_factory.mktemp("server") / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "featuresvc.cli", "serve", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(url + "/api/component/pyramid/ping", timeout=2).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("server did not start:\n" + log.read_text())
-        time.sleep(0.2)
-    yield Server(url=url, port=port, process=proc, log=log, database_url=database_url)
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_server(env, log) as (url, port, proc):
+        yield Server(url=url, port=port, process=proc, log=log, database_url=database_url)
 
 
 class Server:
@@ -118,3 +83,6 @@ def make_user(admin, server):
 def group(admin):
     """A fresh resource group under the root, owned by the administrator."""
     return make_group(admin, 0)
+
+
+_free_port = free_port  # older name, kept for test modules that import it

@@ -5,11 +5,10 @@ import re
 import stat
 import subprocess
 import sys
-import time
 
 import requests
 
-from .conftest import _free_port
+from .util import running_server
 
 CLI = [sys.executable, "-m", "featuresvc.cli"]
 
@@ -38,36 +37,21 @@ def test_user_commands_and_upgrade(server, test_settings):
 
 def test_second_instance_with_own_data_dir(server, tmp_path):
     data = tmp_path / "second"
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEATURESVC_")}
     env.update({"FEATURESVC_DATA_DIR": str(data), "FEATURESVC_PG_PORT": "5439"})
     log = tmp_path / "second.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(CLI + ["serve", "--port", str(port), "--workers", "1"], env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if requests.get(url + "/api/component/pyramid/ping", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
-        pw_file = data / "admin_password"
-        assert stat.S_IMODE(pw_file.stat().st_mode) == 0o600
-        password = pw_file.read_text().strip()
-        assert f"generated password for 'administrator': {password}" in log.read_text()
-        root = requests.get(url + "/api/resource/0", auth=("administrator", password))
-        assert root.json()["resource"]["id"] == 0
-        # The first instance is untouched and still answers with its own password.
-        assert requests.get(server.url + "/api/component/pyramid/healthcheck").json()["success"]
-        status = run_cli(["pg", "status"], env)
-        assert status.returncode == 0 and str(data) in status.stdout
+        with running_server(env, log, ("--workers", "1")) as (url, _, _):
+            pw_file = data / "admin_password"
+            assert stat.S_IMODE(pw_file.stat().st_mode) == 0o600
+            password = pw_file.read_text().strip()
+            assert f"generated password for 'administrator': {password}" in log.read_text()
+            root = requests.get(url + "/api/resource/0", auth=("administrator", password))
+            assert root.json()["resource"]["id"] == 0
+            # The first instance is untouched and still answers with its own password.
+            assert requests.get(server.url + "/api/component/pyramid/healthcheck").json()["success"]
+            status = run_cli(["pg", "status"], env)
+            assert status.returncode == 0 and str(data) in status.stdout
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
         run_cli(["pg", "stop"], env)
     assert run_cli(["pg", "status"], env).returncode == 3

@@ -2,9 +2,55 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(env: dict[str, str], log_path: Path, args: tuple[str, ...] = (),
+                   timeout: float = 90) -> Iterator[tuple[str, int, subprocess.Popen]]:
+    """``featuresvc serve`` on a free port with ``env``; yields (url, port, process) once it
+    answers, and stops it afterwards. Startup failures show the server's log."""
+    port = free_port()
+    with open(log_path, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "featuresvc.cli", "serve", "--port", str(port), *args],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if requests.get(url + "/api/component/pyramid/ping", timeout=5).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start:\n" + Path(log_path).read_text())
+            time.sleep(0.2)
+        yield url, port, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 class Client:

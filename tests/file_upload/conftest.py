@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from contextlib import contextmanager
 
-import requests
-
-from ..conftest import ADMIN_PASSWORD, ROOT, _free_port
+from ..conftest import ADMIN_PASSWORD
+from ..util import running_server
 
 
 def server_env(test_settings, server, **settings: str) -> dict[str, str]:
@@ -25,27 +21,5 @@ def server_env(test_settings, server, **settings: str) -> dict[str, str]:
 @contextmanager
 def extra_server(test_settings, server, log_path, **settings: str):
     """``featuresvc serve`` on another port against the same database and data directory."""
-    port = _free_port()
-    with open(log_path, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "featuresvc.cli", "serve", "--port", str(port)],
-            env=server_env(test_settings, server, **settings), stdout=out,
-            stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "/api/component/pyramid/ping", timeout=5).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
+    with running_server(server_env(test_settings, server, **settings), log_path) as (url, _, _):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
