@@ -66,6 +66,22 @@ class NotFound(ServiceError):
     ngw_class = "PyramidHTTPError"
 
 
+class TransactionConflict(ServiceError):
+    """The database aborted the request's transaction because of a concurrent one (deadlock,
+    serialization failure): nothing was written, and sending the request again is safe."""
+
+    status_code = 503
+    title = "Concurrent write conflict"
+    component = "core"
+    contact = "support"
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__(
+            "The request conflicted with a concurrent one and was rolled back; nothing was "
+            f"written. Retry it in {retry_after} s.", data={"retry_after": retry_after},
+            headers={"Retry-After": str(retry_after)})
+
+
 class InternalServerError(ServiceError):
     status_code = 500
     title = "Internal server error"

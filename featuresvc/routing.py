@@ -9,13 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
+import psycopg
 from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import exc as sa_exc
 
 from . import db
 from .auth.identity import current_identity
-from .errors import InternalServerError, ServiceError, ValidationError
+from .errors import InternalServerError, ServiceError, TransactionConflict, ValidationError
 from .security import Access, challenge_guest, was_checked
 
 log = logging.getLogger("featuresvc")
@@ -60,6 +61,11 @@ def route(
                 log.warning("%s %s: data error: %s", request.method, request.path, exc.orig)
                 reason = str(exc.orig).splitlines()[0].rstrip(".")
                 raise ValidationError(f"Invalid value: {reason}.") from exc
+            except (sa_exc.OperationalError, psycopg.OperationalError) as exc:
+                db.rollback()
+                if not _transient(exc):
+                    raise
+                raise TransactionConflict() from exc  # logged (with its cause) as a 503
             except BaseException:
                 db.rollback()
                 raise
@@ -83,6 +89,14 @@ def route(
         return wrapped
 
     return decorator
+
+
+def _transient(exc: Exception) -> bool:
+    """PostgreSQL's class 40 (deadlock, serialization failure): the transaction was rolled
+    back whole and the same request may well succeed when sent again. It may come from
+    SQLAlchemy (wrapped) or from a store's raw psycopg cursor."""
+    sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None) or ""
+    return sqlstate.startswith("40")
 
 
 def query_param(name: str, type_: str = "string", description: str = "") -> dict[str, Any]:

@@ -6,7 +6,9 @@ functions, so versioning, ETags or audit hook in one place: :func:`subscribe` a 
 called after each write with what changed, inside the same transaction.
 
 Everything is set-based (store.write) and runs in the caller's transaction: on any error
-nothing is written (spec Decision 8).
+nothing is written (spec Decision 8). Batches lock the features they update or delete in id
+order before writing (:func:`_lock`), so overlapping concurrent batches queue rather than
+deadlock; a deadlock that still happens elsewhere answers 503 with Retry-After (routing.py).
 """
 
 from __future__ import annotations
@@ -71,12 +73,25 @@ def _not_found(conn: Connection, layer: Layer, ids: list[int]) -> FeatureNotFoun
     return FeatureNotFound(layer.resource_id, missing[0] if missing else ids[0])
 
 
+def _lock(conn: Connection, layer: Layer, *id_lists: list[int]) -> None:
+    """Take every row lock of the request at once, in id order, before writing: requests
+    touching overlapping features then queue instead of deadlocking. One row needs no
+    ordering (a single PUT/DELETE waits while holding no other feature lock). A missing id
+    is a 404 here already (it cannot appear meanwhile: ids come from the layer's sequence)."""
+    ids = list(dict.fromkeys(i for ids in id_lists for i in ids))
+    if len(ids) > 1 and store.lock_rows(conn, layer, ids) != len(ids):
+        raise _not_found(conn, layer, ids)
+
+
 def apply(conn: Connection, layer: Layer, changes: ChangeSet, *,
           created: list[int] | None = None, updated: list[int] | None = None) -> list[int]:
     """Apply updates, deletes, then creates; returns the feature id of every request item
     in request order. A missing id for an update or delete is a 404 (nothing written).
-    ``created`` / ``updated``: ids already streamed by :func:`load_and_apply`."""
+    ``created`` / ``updated``: ids already streamed by :func:`load_and_apply` (``updated``
+    ones are already locked, with this request's other ids)."""
     event = WriteEvent(layer, updated=list(updated or []))
+    if updated is None:
+        _lock(conn, layer, changes.updates.ids, changes.deletes)
     if changes.updates.ids:
         ids = changes.updates.ids
         found = store.update_rows(conn, layer, changes.updates)
@@ -158,6 +173,7 @@ def _stream_updates(conn: Connection, layer: Layer, loader: FeatureLoader, items
 
     with store.UpdateStage(conn, layer, touched) as stage:
         changes = loader.load(items, updates_sink=sink)
+    _lock(conn, layer, done.ids, changes.updates.ids, changes.deletes)
     if stage.apply() != len(done.ids):
         raise _not_found(conn, layer, done.ids)
     _write_extensions(conn, layer, done, done.ids)

@@ -31,6 +31,7 @@ class World:
     w: int = 0
     h: int = 0
     tokens: dict[str, int] = field(default_factory=dict)
+    shared: dict[str, int] = field(default_factory=dict)
 
     def child(self, parent: int) -> int:
         return make_group(self.admin, parent)
@@ -46,6 +47,22 @@ class World:
 
     def group(self) -> int:
         return create_group(self.admin)
+
+    def resource(self, parent: int, cls: str, *, owned: bool = False, **sections) -> int:
+        """A resource of any class created by the administrator; ``owned`` makes ``owner``
+        its owner_user with the ``owner`` principal rule (as :meth:`owned` does)."""
+        resource = {"cls": cls, "parent": {"id": parent}, "display_name": unique(cls)}
+        if owned:
+            resource.update(owner_user={"id": self.users["owner"].id},
+                            permissions=allow(self.sys["owner"]))
+        return self.admin.ok("POST", "/api/resource/", 201,
+                             json={"resource": resource, **sections})["id"]
+
+    def once(self, key: str, factory: Callable[[], int]) -> int:
+        """A resource shared by the rows of this module's world, created on first use."""
+        if key not in self.shared:
+            self.shared[key] = factory()
+        return self.shared[key]
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +106,8 @@ class Row:
     call: Call
     statuses: tuple[int, ...]  # in CALLERS order
     forbidden: str = "InsufficientPermissions"  # the exception of a 403 in this row
+    not_found: str = "ResourceNotFound"  # the exception of a 404 in this row
+    content_type: str | None = "application/json"  # of a success; None: no body (tus 204)
 
     @property
     def id(self) -> str:

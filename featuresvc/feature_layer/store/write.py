@@ -256,6 +256,18 @@ def update_rows(conn: Connection, layer: Layer, rows: Rows) -> int:
     return stage.apply()
 
 
+def lock_rows(conn: Connection, layer: Layer, ids: list[int]) -> int:
+    """Lock the listed features FOR UPDATE in ascending id order, in one statement; returns
+    how many exist. Writers that take all their row locks this way before their set-based
+    UPDATE/DELETE queue behind each other on overlapping features instead of deadlocking
+    (an UPDATE ... FROM or DELETE locks in whatever order its plan visits the rows)."""
+    with _raw(conn).cursor() as cur:
+        cur.execute(sql.SQL("SELECT count(*) FROM (SELECT id FROM {} WHERE id = ANY(%s) "
+                            "ORDER BY id FOR UPDATE) AS locked").format(_table(layer)),
+                    (sorted(set(ids)),))
+        return cur.fetchone()[0]
+
+
 def count_existing(conn: Connection, layer: Layer, ids: list[int]) -> int:
     with _raw(conn).cursor() as cur:
         cur.execute(sql.SQL("SELECT count(*) FROM {} WHERE id = ANY(%s)").format(_table(layer)),
@@ -298,5 +310,10 @@ def update_where(conn: Connection, layer: Layer, where: list[Any], values: dict[
     if not assignments:
         stmt = sa.select(sa.func.count()).select_from(layer.table).where(*where)
         return conn.execute(stmt).scalar_one()
-    stmt = sa.update(layer.table).where(*where).values(assignments)
+    # The matching rows are locked in id order first (a materialized CTE is read in its own
+    # order), as lock_rows does for listed ids, so this cannot deadlock with a batch.
+    ids = layer.table.c.id
+    locked = sa.select(ids).where(*where).order_by(ids).with_for_update().cte("locked") \
+        .prefix_with("MATERIALIZED")
+    stmt = sa.update(layer.table).where(ids.in_(sa.select(locked.c.id))).values(assignments)
     return conn.execute(stmt).rowcount
