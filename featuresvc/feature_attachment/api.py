@@ -89,8 +89,12 @@ def item_delete(id: int, fid: int, aid: int):
 
 
 def _disposition(resp: Response, name: str | None) -> Response:
+    """NGW's ``filename*=utf-8''…`` (RFC 6266), after an ASCII ``filename`` for clients that
+    only read that one (``curl -OJ`` does)."""
     if name:
-        resp.headers["Content-Disposition"] = f"attachment; filename*=utf-8''{quote(name)}"
+        fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in name)
+        resp.headers["Content-Disposition"] = (
+            f"attachment; filename=\"{fallback}\"; filename*=utf-8''{quote(name)}")
     return resp
 
 

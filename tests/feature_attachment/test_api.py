@@ -90,7 +90,8 @@ def test_download_range_and_utf8_name(admin, layer, fid):
     aid = attach(admin, layer, fid, data, name)
     resp = admin.get(att_url(layer, fid, aid, "/download"))
     assert resp.status_code == 200 and resp.content == data
-    assert resp.headers["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
+    assert resp.headers["Content-Disposition"] == \
+        f"attachment; filename=\"____ _1 caf_.bin\"; filename*=utf-8''{quote(name)}"
     assert admin.ok("GET", att_url(layer, fid, aid))["name"] == name
     part = admin.get(att_url(layer, fid, aid, "/download"), headers={"Range": "bytes=100-299"})
     assert part.status_code == 206 and part.content == data[100:300]
