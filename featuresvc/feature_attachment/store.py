@@ -55,12 +55,29 @@ def _rows(result: Iterable[Any]) -> list[Attachment]:
     return [Attachment(*row) for row in result]
 
 
+def fid_condition(fids: list[int]) -> tuple[str, dict[str, Any]]:
+    """``feature_id`` among ``fids``: a range when they (nearly) fill one, as the pages of a
+    read in id order do (binding thousands of ids costs more than the query itself), else
+    ``= ANY``. A range may match a few more features; callers keep only those they asked for.
+    Also used by feature_description."""
+    lo, hi = min(fids), max(fids)
+    if hi - lo < 2 * len(fids):
+        return "feature_id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi}
+    return "feature_id = ANY(:fids)", {"fids": fids}
+
+
 def for_features(conn: Connection, resource_id: int, fids: list[int]) -> list[Attachment]:
     """Attachments of these features, by feature then id (one query for a whole page)."""
-    return _rows(conn.execute(text(
-        f"SELECT {_COLUMNS} FROM feature_attachment WHERE resource_id = :rid "
-        "AND feature_id = ANY(:fids) ORDER BY feature_id, id"),
-        {"rid": resource_id, "fids": fids}))
+    if not fids:
+        return []
+    cond, params = fid_condition(fids)
+    rows = _rows(conn.execute(text(
+        f"SELECT {_COLUMNS} FROM feature_attachment WHERE resource_id = :rid AND {cond} "
+        "ORDER BY feature_id, id"), {"rid": resource_id, **params}))
+    if "lo" not in params:
+        return rows
+    wanted = set(fids)
+    return [r for r in rows if r.feature_id in wanted]
 
 
 def get(conn: Connection, resource_id: int, fid: int, aid: int, *,

@@ -7,14 +7,22 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, text
 
+from ..feature_attachment.store import fid_condition
 from ..feature_layer.model import Layer
 
 
 def for_features(conn: Connection, resource_id: int, fids: list[int]) -> dict[int, str]:
+    """Descriptions of these features (one query for a whole page of a read)."""
+    if not fids:
+        return {}
+    cond, params = fid_condition(fids)
     rows = conn.execute(text(
-        "SELECT feature_id, value FROM feature_description WHERE resource_id = :rid "
-        "AND feature_id = ANY(:fids)"), {"rid": resource_id, "fids": fids})
-    return dict(rows.all())
+        f"SELECT feature_id, value FROM feature_description WHERE resource_id = :rid "
+        f"AND {cond}"), {"rid": resource_id, **params}).all()
+    if "lo" not in params:
+        return dict(rows)
+    wanted = set(fids)
+    return {fid: value for fid, value in rows if fid in wanted}
 
 
 def of_layer(conn: Connection, resource_id: int) -> Any:

@@ -114,3 +114,9 @@ def test_item_of_another_feature_is_not_found(admin, layer, fid):
         assert resp.status_code == 404 and body["exception"].endswith("AttachmentNotFound")
         assert body["data"] == {"resource_id": layer, "feature_id": other, "attachment_id": aid}
     assert admin.ok("GET", att_url(layer, fid, aid))["name"] == "a.txt"
+
+
+def test_volume_counts_attachments(admin, layer, fid):
+    before = admin.ok("GET", f"/api/resource/{layer}/volume")["volume"]
+    attach(admin, layer, fid, b"x" * 10_000, "big.bin")
+    assert admin.ok("GET", f"/api/resource/{layer}/volume")["volume"] == before + 10_000

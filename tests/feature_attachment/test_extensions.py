@@ -36,6 +36,11 @@ def test_streamed_and_paged_reads_batch_extensions(admin, layer):
     assert len(got) == 12000
     assert {fid: [a["name"] for a in v] for fid, v in got.items() if v} == \
         {fid: [f"{name}.txt"] for fid, name in picked.items()}
+    # Ordered by a text field, a page's ids are scattered over the layer.
+    scattered = features(admin, layer, order_by="s", limit=3000, fields="s")
+    assert {f["id"] for f in scattered if f["extensions"]["attachment"]} == \
+        {fid for fid in picked if fid in {f["id"] for f in scattered}}
+    assert max(f["id"] for f in scattered) - min(f["id"] for f in scattered) > 6000
     page = features(admin, layer, limit=10, offset=5995, extensions="attachment")
     assert [f["extensions"]["attachment"] is not None for f in page] == \
         [False] * 5 + [True] + [False] * 4
