@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -40,7 +40,7 @@ class NotAnImage(Exception):
     pass
 
 
-def _open(path: Path) -> Image.Image:
+def _open(path: Path | BinaryIO) -> Image.Image:
     """Pillow's own limit applies: images over twice ``Image.MAX_IMAGE_PIXELS`` (~179 MP)
     are refused as decompression bombs; large camera photos below it are fine."""
     with warnings.catch_warnings():
@@ -72,7 +72,7 @@ def file_meta(path: Path) -> dict[str, Any] | None:
     return {"timestamp": stamp} if stamp else None
 
 
-def heic_to_jpeg(path: Path) -> bytes | None:
+def heic_to_jpeg(path: Path | BinaryIO) -> bytes | None:
     """JPEG bytes of a HEIC/HEIF image (EXIF kept, orientation already applied by libheif),
     or None when HEIC support is not installed or the file does not decode."""
     if not HEIF:
