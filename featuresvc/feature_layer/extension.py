@@ -3,8 +3,9 @@ dumper and the write path consult by name. Components register at import; none i
 
 Reads: with ``extensions`` absent every registered extension is returned (its value, or
 None); a list selects some; an empty value removes the key. Writes: keys of registered
-extensions are handed to them after the features are stored; other keys are ignored (GDAL
-sends arbitrary JSON there).
+extensions are checked by their optional ``load`` hook while the body is parsed and handed
+to ``write`` after the features are stored; other keys are ignored (GDAL sends arbitrary
+JSON there).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class Extension(Protocol):
 
     def write(self, conn: Connection, layer: Layer, items: list[tuple[int, Any]]) -> None:
         """Store ``(fid, value)`` pairs sent in feature writes."""
+
+    # Optional: ``load(value) -> value`` checks (and may normalise) a value while the
+    # request is parsed; a ValueError becomes a 422 naming the feature.
 
 
 _registry: dict[str, Extension] = {}

@@ -85,7 +85,7 @@ class FeatureLoader:
         self.batch = batch
         self.fields = {f.keyname: (i, f.keyname, loader(f.datatype, options.dt_format))
                        for i, f in enumerate(layer.fields)}
-        self.extensions = {e.identity for e in extension.registered()}
+        self.extensions = {e.identity: e for e in extension.registered()}
 
     def label(self, index: int) -> str:
         return f"Feature #{index}: " if self.batch else ""
@@ -114,10 +114,24 @@ class FeatureLoader:
                 raise self._fail(index, f"field '{spec[1]}': {exc}.") from None
         return row
 
-    def _extensions(self, data: Any) -> dict[str, Any]:
+    def _extensions(self, index: int, data: Any) -> dict[str, Any]:
+        """Values of registered extensions; one with a ``load`` hook checks (and may
+        normalise) its value here, so a bad one is reported with the feature's index."""
         if type(data) is not dict:
             return {}
-        return {k: v for k, v in data.items() if k in self.extensions}
+        values = {}
+        for name, value in data.items():
+            ext = self.extensions.get(name)
+            if ext is None:
+                continue
+            load = getattr(ext, "load", None)
+            if load is not None:
+                try:
+                    value = load(value)
+                except ValueError as exc:
+                    raise self._fail(index, f"extensions.{name}: {exc}.") from None
+            values[name] = value
+        return values
 
     @staticmethod
     def count_creates(items: Any) -> int:
@@ -214,7 +228,7 @@ class FeatureLoader:
             geom = MISSING
         if geom is MISSING and fill is None:
             geom = None
-        ext = self._extensions(item.get("extensions")) if self.extensions else None
+        ext = self._extensions(index, item.get("extensions")) if self.extensions else None
         if target is not None and target in self._merged:
             self._merge(rows, self._merged[target], values, geom, ext, index)
             return

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from ..util import Client, unique
 
+#: ``extensions`` of a feature without attachments and description.
+NO_EXTENSIONS = {"attachment": None, "description": None}
+
 ALL_TYPES = [("i", "INTEGER"), ("b", "BIGINT"), ("r", "REAL"), ("s", "STRING"), ("d", "DATE"),
              ("t", "TIME"), ("dt", "DATETIME"), ("f", "BOOLEAN")]
 

@@ -8,7 +8,7 @@ import requests
 from pyproj import CRS, Transformer
 
 from ..util import unique
-from .helpers import error, feature_url, features, make_layer, patch
+from .helpers import NO_EXTENSIONS, error, feature_url, features, make_layer, patch
 
 CUSTOM_PROJ = ("+proj=tmerc +lat_0=0 +lon_0=39 +k=1 +x_0=7500000 +y_0=0 +ellps=krass "
                "+towgs84=23.57,-140.95,-79.8,0,0.35,0.79,-0.22 +units=m +no_defs")
@@ -71,18 +71,19 @@ def test_fields_projection_and_label(admin, group):
                              {"fields": {"b": 4}}])
     feats = features(admin, lid, fields="b", label="true")
     assert feats[0] == {"id": fid[0]["id"], "label": "Main st.", "geom": "POINT(1 2)",
-                        "fields": {"b": 3}, "extensions": {}}
+                        "fields": {"b": 3}, "extensions": NO_EXTENSIONS}
     assert feats[1]["label"] == f"#{fid[1]['id']}" and feats[1]["geom"] is None
     assert features(admin, lid, fields="")[0]["fields"] == {}
     # filters apply to fields outside the projection (GDAL's ignored fields)
     assert [f["id"] for f in features(admin, lid, fields="b", fld_a="Main st.")] == \
         [fid[0]["id"]]
     assert "extensions" not in features(admin, lid, extensions="")[0]
-    assert features(admin, lid, extensions="attachment,description")[0]["extensions"] == {}
+    assert features(admin, lid, extensions="attachment,description")[0]["extensions"] == \
+        NO_EXTENSIONS
     one = admin.ok("GET", feature_url(lid, fid[0]["id"]), params={"fields": "a", "geom": "no",
                                                                   "label": "yes"})
     assert one == {"id": fid[0]["id"], "label": "Main st.", "fields": {"a": "Main st."},
-                   "extensions": {}}
+                   "extensions": NO_EXTENSIONS}
 
 
 def test_gdal_read_forms(admin, layer):

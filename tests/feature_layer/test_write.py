@@ -9,7 +9,7 @@ import pytest
 from pyproj import Transformer
 
 from ..util import Client
-from .helpers import error, feature_url, features, make_layer, patch
+from .helpers import NO_EXTENSIONS, error, feature_url, features, make_layer, patch
 
 FULL = {"i": 7, "b": 9007199254740993, "r": 1.25, "s": "Привет", "f": True,
         "d": {"year": 2024, "month": 5, "day": 1},
@@ -35,7 +35,7 @@ def test_post_get_every_datatype(admin, layer):
     assert fid != 999
     feat = get(admin, layer, fid)
     assert feat == {"id": fid, "geom": "POINT(1 2)", "fields": {**FULL, "b": "9007199254740993"},
-                    "extensions": {}}
+                    "extensions": NO_EXTENSIONS}
     iso = get(admin, layer, fid, dt_format="iso", bigint_format="number")
     assert iso["fields"] == {**FULL, **ISO}
     assert get(admin, layer, fid, bigint_format="string")["fields"]["b"] == "9007199254740993"
@@ -250,7 +250,7 @@ def test_none_layer(admin, group):
     lid = make_layer(admin, group, geometry_type="NONE", fields=[("a", "STRING")])
     fid = post(admin, lid, {"fields": {"a": "x"}})["id"]
     assert get(admin, lid, fid) == {"id": fid, "geom": None, "fields": {"a": "x"},
-                                    "extensions": {}}
+                                    "extensions": NO_EXTENSIONS}
     resp = admin.post(feature_url(lid), json={"geom": "POINT (1 2)"})
     assert resp.status_code == 422 and "no geometry" in error(resp)["message"]
 

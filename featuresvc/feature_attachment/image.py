@@ -1,0 +1,135 @@
+"""Pillow work on attachment files: EXIF metadata, HEIC to JPEG, thumbnails.
+
+Nothing here touches the database or HTTP; errors are plain exceptions the service maps.
+HEIC/HEIF decoding comes from ``pillow-heif`` (a PyPI wheel bundling libheif); when it is
+not importable, HEIC files are stored as they are and are not images for the thumbnailer.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+try:  # optional: HEIC support
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF = True
+except ImportError:  # pragma: no cover - depends on the installation
+    HEIF = False
+
+HEIC_TYPES = ("image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence")
+#: Thumbnail sides above this are refused (a thumbnail, not an upscaler).
+MAX_SIDE = 4096
+EXIF_IFD = 0x8769
+DATETIME_ORIGINAL = 36867
+ORIENTATION = 0x0112
+
+#: Errors meaning "these bytes are not an image we can decode".
+IMAGE_ERRORS = (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
+                SyntaxError, EOFError)
+
+
+class NotAnImage(Exception):
+    pass
+
+
+def _open(path: Path | BinaryIO) -> Image.Image:
+    """Pillow's own limit applies: images over twice ``Image.MAX_IMAGE_PIXELS`` (~179 MP)
+    are refused as decompression bombs; large camera photos below it are fine."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            return Image.open(path)
+        except IMAGE_ERRORS as exc:
+            raise NotAnImage(str(exc)) from None
+
+
+def _timestamp(exif: Image.Exif) -> str | None:
+    value = exif.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL)
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S").isoformat()
+    except ValueError:
+        return None
+
+
+def file_meta(path: Path) -> dict[str, Any] | None:
+    """``file_meta`` of an image: ``timestamp`` from EXIF DateTimeOriginal (naive ISO, as
+    the camera wrote it); None when there is nothing to tell or the file is no image."""
+    try:
+        with _open(path) as img:
+            stamp = _timestamp(img.getexif())
+    except (NotAnImage, *IMAGE_ERRORS):
+        return None
+    return {"timestamp": stamp} if stamp else None
+
+
+def heic_to_jpeg(path: Path | BinaryIO) -> bytes | None:
+    """JPEG bytes of a HEIC/HEIF image (EXIF kept, orientation already applied by libheif),
+    or None when HEIC support is not installed or the file does not decode."""
+    if not HEIF:
+        return None
+    try:
+        with _open(path) as img:
+            exif = img.getexif()
+            exif[ORIENTATION] = 1
+            out = io.BytesIO()
+            img.convert("RGB").save(out, "JPEG", quality=90, exif=exif.tobytes())
+            return out.getvalue()
+    except (NotAnImage, *IMAGE_ERRORS):
+        return None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    data: bytes
+    mime_type: str
+
+
+def _target_size(img: Image.Image, width: int, height: int) -> tuple[int, int]:
+    """The requested box in the file's stored orientation (for the JPEG draft decoder)."""
+    if img.getexif().get(ORIENTATION) in (5, 6, 7, 8):
+        return height, width
+    return width, height
+
+
+def thumbnail(path: Path, width: int, height: int, crop: bool) -> Rendered:
+    """An EXIF-rotated thumbnail: within WxH keeping the aspect ratio (never enlarged), or
+    exactly WxH cut from the centre with ``crop``. JPEG out, PNG when the image has
+    transparency or is a PNG. Raises NotAnImage."""
+    try:
+        with _open(path) as img:
+            source_format = img.format
+            if source_format == "JPEG":
+                img.draft("RGB", _target_size(img, width, height))
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            if crop:
+                img = ImageOps.fit(img, (width, height), Image.Resampling.LANCZOS)
+            else:
+                img.thumbnail((width, height), Image.Resampling.LANCZOS)
+            return _encode(img, source_format)
+    except IMAGE_ERRORS as exc:
+        raise NotAnImage(str(exc)) from None
+
+
+def _encode(img: Image.Image, source_format: str | None) -> Rendered:
+    alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    out = io.BytesIO()
+    if alpha or source_format == "PNG":
+        if img.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+            img = img.convert("RGBA" if alpha else "RGB")
+        img.save(out, "PNG", optimize=True)
+        return Rendered(out.getvalue(), "image/png")
+    if img.mode != "RGB":
+        img = img.convert("RGB")
+    img.save(out, "JPEG", quality=85)
+    return Rendered(out.getvalue(), "image/jpeg")

@@ -1,0 +1,62 @@
+"""``extensions.description`` in feature JSON (spec 3.1, 3.3): a sanitised HTML string or
+null; null on write deletes it. Descriptions go with their features (write-path events)
+and their layer (the resource section's delete hook)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ..feature_layer import extension, write
+from ..feature_layer.model import IFEATURE_LAYER, Layer
+from ..resource import sections
+from ..resource.classes import ResourceClass
+from ..resource.sections import Context
+from ..resource.store import Resource
+from . import service, store
+
+
+class DescriptionExtension:
+    identity = "description"
+
+    def load(self, value: Any) -> str | None:
+        return service.load(value)
+
+    def read(self, conn: Connection, layer: Layer, fids: list[int]) -> dict[int, Any]:
+        return service.read(conn, layer, fids)
+
+    def write(self, conn: Connection, layer: Layer, items: list[tuple[int, Any]]) -> None:
+        service.write(conn, layer, items)
+
+
+extension.register(DescriptionExtension())
+
+
+@write.subscribe
+def _features_deleted(conn: Connection, event: write.WriteEvent) -> None:
+    if event.all_deleted:
+        service.forget_features(conn, event.layer, None)
+    elif event.deleted:
+        service.forget_features(conn, event.layer, event.deleted)
+
+
+class DescriptionSection:
+    """No document section of its own: only the delete hook of feature layers."""
+
+    identity = "feature_description"
+
+    def applies(self, rcls: ResourceClass) -> bool:
+        return IFEATURE_LAYER in rcls.interfaces
+
+    def read(self, ctx: Context, resources: list[Resource]) -> dict[int, Any]:
+        return {}
+
+    def write(self, ctx: Context, resource: Resource, data: Any, *, creating: bool) -> None:
+        """Nothing to write: descriptions are written with features."""
+
+    def delete(self, conn: Connection, resources: list[Resource]) -> None:
+        store.delete_layers(conn, [r.id for r in resources])
+
+
+sections.register(DescriptionSection())
