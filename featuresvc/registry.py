@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 def blueprints() -> list[Blueprint]:
     # Importing a component registers its resource classes and document sections.
     from .auth.api import bp as auth
+    from .export.api import bp as feature_export
     from .feature_layer.api import bp as feature_layer
     from .feature_layer.api_layer import bp as feature_layer_extra
     from .file_bucket.api import bp as file_bucket
@@ -29,7 +30,7 @@ def blueprints() -> list[Blueprint]:
     # isort: on
 
     return [pyramid, auth, resource, resource_export, spatial_ref_sys, feature_layer,
-            feature_layer_extra, file_upload, file_bucket]
+            feature_layer_extra, feature_export, file_upload, file_bucket]
 
 
 def init_components(app: Flask, engine: Engine) -> None:
