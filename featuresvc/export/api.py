@@ -165,7 +165,7 @@ def export_multi():
     for (rid, name), node in zip(dict.fromkeys(items), nodes, strict=True):
         layer = layers.load(conn, rid, node.cls)
         plans.append((layer, _check_name(name or str(rid), taken),
-                      opts.for_layer(conn, layer, common, args)))
+                      opts.for_layer(conn, layer, common, args, strict_fields=False)))
     directory = service.workdir()
     try:
         root = os.path.join(directory, "layers")

@@ -49,6 +49,8 @@ class ExportOptions:
     display_name: bool
     encoding: str
     query: FeatureQuery
+    #: Unknown names in ``fields`` are an error (one layer) or skipped (several layers).
+    strict_fields: bool = True
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ def _filter_args(args: Mapping[str, str]) -> MultiDict:
 
 
 def for_layer(conn: Connection, layer: Layer, common: CommonOptions,
-              args: Mapping[str, str], body: object = None) -> ExportOptions:
+              args: Mapping[str, str], body: object = None, *,
+              strict_fields: bool = True) -> ExportOptions:
     """Check the common options against a layer and parse its feature filters."""
     fmt = common.format
     if fmt.geometry_types is not None and layer.geometry_type not in fmt.geometry_types:
@@ -123,7 +126,7 @@ def for_layer(conn: Connection, layer: Layer, common: CommonOptions,
     return ExportOptions(format=fmt, srs_id=common.srs_id, zipped=common.zipped,
                          fid=common.fid, field_names=common.field_names,
                          display_name=common.display_name, encoding=common.encoding,
-                         query=query)
+                         query=query, strict_fields=strict_fields)
 
 
 def parse(conn: Connection, layer: Layer, args: Mapping[str, str],
@@ -142,6 +145,8 @@ def columns(layer: Layer, options: ExportOptions) -> list[Column]:
         chosen = []
         for name in dict.fromkeys(options.field_names):
             fld = layer.by_keyname.get(name)
+            if fld is None and not options.strict_fields:
+                continue
             if fld is None:
                 raise _invalid(f"Unknown field '{name}' in 'fields' (layer id = "
                                f"{layer.resource_id}).", "fields")
