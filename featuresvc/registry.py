@@ -16,6 +16,7 @@ def blueprints() -> list[Blueprint]:
     from .file_bucket.api import bp as file_bucket
     from .file_upload.api import bp as file_upload
     from .lookup_table import section as _lookup_table  # noqa: F401
+    from .mvt.api import bp as feature_layer_mvt
     from .pyramid.api import bp as pyramid
     from .resmeta import section as _resmeta  # noqa: F401
     from .resource.api import bp as resource
@@ -30,7 +31,8 @@ def blueprints() -> list[Blueprint]:
     # isort: on
 
     return [pyramid, auth, resource, resource_export, spatial_ref_sys, feature_layer,
-            feature_layer_extra, feature_export, file_upload, file_bucket]
+            feature_layer_extra, feature_export, feature_layer_mvt, file_upload,
+            file_bucket]
 
 
 def init_components(app: Flask, engine: Engine) -> None:
