@@ -3,9 +3,9 @@ the database (no HTTP, no permission checks: the operator's command), with a pro
 
 Filters are the HTTP API's query parameters, given as ``-p KEY=VALUE`` (``-p fld_n__gt=5
 -p ilike=main``); ``--srs``, ``--fields``, ``--fid``, ``--display-name`` and ``--encoding``
-are shortcuts for theirs. A single-file format is written to FILE; a multi-file one
-(Shapefile, MapInfo) next to it under FILE's stem; ``--zip`` or a FILE ending in ``.zip``
-writes a zip instead.
+are shortcuts for theirs. The main file is written to FILE, companion files (.dbf, .prj,
+.csvt...) beside it under FILE's stem; ``--zip`` or a FILE ending in ``.zip`` writes a zip
+instead.
 """
 
 from __future__ import annotations
@@ -39,18 +39,16 @@ def _args(fmt: str, srs: int | None, fields: str | None, fid: str | None, displa
     return args
 
 
-def _place(files: list[str], output: Path, zipped: bool, single_file: bool,
-           workdir: str) -> list[Path]:
+def _place(files: list[str], output: Path, zipped: bool, workdir: str) -> list[Path]:
+    """A zip at ``output``, or the main file at ``output`` and its companions beside it."""
     from . import service
 
     if zipped:
         service.zip_files(files, str(output), workdir)
         return [output]
-    if single_file:
-        shutil.move(files[0], output)
-        return [output]
-    placed = []
-    for file in files:
+    placed = [output]
+    shutil.move(files[0], output)
+    for file in files[1:]:
         dest = output.parent / os.path.basename(file)
         shutil.move(file, dest)
         placed.append(dest)
@@ -110,7 +108,7 @@ def export_command(settings: Settings, resource_id: int, fmt: str, output: Path,
                 files = service.export_layer(conn, layer, options, workdir, stem,
                                              res.display_name, progress=bar.update)
         output.parent.mkdir(parents=True, exist_ok=True)
-        placed = _place(files, output, zipped, options.format.single_file, workdir)
+        placed = _place(files, output, zipped, workdir)
     except ServiceError as exc:
         raise click.ClickException(exc.message or exc.title) from None
     finally:

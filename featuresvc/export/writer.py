@@ -143,7 +143,8 @@ def _rename(columns: list[Column], reserved: Iterable[str]) -> list[Column]:
 
 
 def write(plan: Plan, chunks: Iterable[list[Any]], geometry: str | None) -> list[str]:
-    """Write every chunk; returns the paths of the files made (e.g. .shp, .dbf, .prj)."""
+    """Write every chunk; returns the paths of the files made, the main one first (.shp,
+    then .dbf, .prj...)."""
     from pyogrio import errors as ogr_errors
     from pyogrio.raw import write_arrow
 
@@ -163,10 +164,12 @@ def write(plan: Plan, chunks: Iterable[list[Any]], geometry: str | None) -> list
             ogr_errors.FeatureError, ogr_errors.GeometryError, ogr_errors.CRSError) as exc:
         raise ValidationError(f"Export to {target.fmt.name} failed: {exc}".rstrip(". ")
                               + ".") from None
-    made = sorted(set(os.listdir(target.directory)) - before)
     if target.fmt.kmz:
         return [_pack_kmz(target)]
-    return [os.path.join(target.directory, name) for name in made]
+    made = sorted(set(os.listdir(target.directory)) - before)
+    others = [os.path.join(target.directory, n) for n in made
+              if os.path.join(target.directory, n) != target.path]
+    return [target.path, *others]  # the main file first (.csv before its .csvt)
 
 
 def _pack_kmz(target: Target) -> str:

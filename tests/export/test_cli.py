@@ -43,7 +43,8 @@ def test_export_files(env, points, tmp_path):
     assert list(read(tmp_path / "shp" / "pts.shp")[3]["s"]) == ["без геометрии"]
     out = run(env, lid, "-f", "CSV", "-o", tmp_path / "c.zip", "--srs", 3857, "-q")
     assert out.returncode == 0, out.stderr
-    assert zipfile.ZipFile(tmp_path / "c.zip").namelist() == ["c.csv"]
+    assert sorted(zipfile.ZipFile(tmp_path / "c.zip").namelist()) == [
+        "c.csv", "c.csvt", "c.prj"]
 
 
 @pytest.mark.parametrize(("args", "message"), [
