@@ -19,7 +19,7 @@ from ..feature_layer.query import FeatureQuery
 from ..feature_layer.store import read
 
 #: Rows per fetch from the server-side cursor (and per batch handed to GDAL).
-CHUNK = 10000
+CHUNK = 5000
 
 
 def _value(layer: Layer, fld: Field) -> Any:
