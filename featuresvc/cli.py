@@ -182,5 +182,13 @@ def pg_status(settings: Settings) -> None:
     sys.exit(0 if running else 3)
 
 
+def _register_commands() -> None:
+    from .export.cli import export_command
+
+    main.add_command(export_command)
+
+
+_register_commands()
+
 if __name__ == "__main__":
     main()

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 def blueprints() -> list[Blueprint]:
     # Importing a component registers its resource classes and document sections.
     from .auth.api import bp as auth
+    from .export.api import bp as feature_export
     from .feature_attachment.api import bp as feature_attachment
     from .feature_description.api import bp as feature_description
     from .feature_layer.api import bp as feature_layer
@@ -17,6 +18,7 @@ def blueprints() -> list[Blueprint]:
     from .file_bucket.api import bp as file_bucket
     from .file_upload.api import bp as file_upload
     from .lookup_table import section as _lookup_table  # noqa: F401
+    from .mvt.api import bp as feature_layer_mvt
     from .pyramid.api import bp as pyramid
     from .resmeta import section as _resmeta  # noqa: F401
     from .resource.api import bp as resource
@@ -31,7 +33,8 @@ def blueprints() -> list[Blueprint]:
     # isort: on
 
     return [pyramid, auth, resource, resource_export, spatial_ref_sys, feature_layer,
-            feature_layer_extra, feature_attachment, feature_description, file_upload,
+            feature_layer_extra, feature_attachment, feature_description, feature_export,
+            feature_layer_mvt, file_upload,
             file_bucket]
 
 
