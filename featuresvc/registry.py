@@ -14,6 +14,7 @@ def blueprints() -> list[Blueprint]:
     from .feature_layer.api_layer import bp as feature_layer_extra
     from .file_bucket.api import bp as file_bucket
     from .file_upload.api import bp as file_upload
+    from .layer_import.api import bp as layer_import
     from .lookup_table import section as _lookup_table  # noqa: F401
     from .pyramid.api import bp as pyramid
     from .resmeta import section as _resmeta  # noqa: F401
@@ -29,7 +30,7 @@ def blueprints() -> list[Blueprint]:
     # isort: on
 
     return [pyramid, auth, resource, resource_export, spatial_ref_sys, feature_layer,
-            feature_layer_extra, file_upload, file_bucket]
+            feature_layer_extra, file_upload, file_bucket, layer_import]
 
 
 def init_components(app: Flask, engine: Engine) -> None:
