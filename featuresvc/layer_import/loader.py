@@ -97,7 +97,7 @@ class _Run:
         ids = batch.column(self.plan.fid_field).to_pylist() if self.plan.fid_field else []
         if errors and not self.options.skip_errors:
             for i in sorted(errors)[:ERROR_LIMIT - len(self.errors)]:
-                self.errors.append(f"Feature #{self.read + i + 1} {_phrase(errors[i])}.")
+                self.errors.append(f"Feature #{self.read + i + 1}{_phrase(errors[i])}.")
             return None
         drop = skip.copy()
         drop[list(errors)] = True
@@ -113,7 +113,7 @@ class _Run:
 
 def _phrase(reason: str) -> str:
     """'has ...' reads after 'Feature #N'; other reasons get a colon."""
-    return reason if reason.startswith(("has ", "is ")) else f": {reason}"
+    return f" {reason}" if reason.startswith(("has ", "is ")) else f": {reason}"
 
 
 def run(conn: Connection, dataset: Dataset, plan: Plan, layer: Layer, options: ImportOptions,

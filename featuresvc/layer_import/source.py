@@ -33,7 +33,7 @@ ZIP_MEMBERS = (".geojson", ".json", ".gpkg", ".kml", ".gpx", ".csv", ".gml", ".f
 #: Formats that cannot carry a coordinate system: their coordinates are taken as WGS 84.
 TABLE_DRIVERS = ("CSV", "XLSX", "ODS")
 OPEN_OPTIONS = {
-    "CSV": {"AUTODETECT_TYPE": "YES", "EMPTY_STRING_AS_NULL": "YES"},
+    "CSV": {"AUTODETECT_TYPE": "YES", "EMPTY_STRING_AS_NULL": "YES", "KEEP_GEOM_COLUMNS": "NO"},
     "XLSX": {"HEADERS": "FORCE"},
     "ODS": {"HEADERS": "FORCE"},
 }
