@@ -70,7 +70,7 @@ def server(test_settings, database_url, tmp_path_factory):
         try:
             if requests.get(url + "/api/component/pyramid/ping", timeout=2).ok:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # workers still booting
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()

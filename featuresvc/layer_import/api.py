@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_smorest import Blueprint
 
 from .. import db, security

@@ -57,7 +57,7 @@ def open_source(conn: Connection, source: Any) -> Iterator[Dataset]:
         yield dataset
 
 
-def _target_crs(conn: Connection, srs_id: int | None) -> str | None:
+def target_crs(conn: Connection, srs_id: int | None) -> str | None:
     if srs_id is None:
         return None
     srs = srs_service.get_srs(conn, srs_id)
@@ -79,7 +79,7 @@ def load(conn: Connection, source: Any, data: dict, target: Target, *,
                         position=i) for i, f in enumerate(plan.fields)]
         layer = target.prepare(conn, plan.geometry_type, fields)
         result = loader.run(conn, dataset, plan, layer, options,
-                            target_crs=_target_crs(conn, layer.srs_id), progress=progress)
+                            target_crs=target_crs(conn, layer.srs_id), progress=progress)
         target.finish(conn, layer)
     return result
 

@@ -146,7 +146,13 @@ class Dataset:
 
     def __init__(self, gdal_path: str, driver_hint: str | None):
         self.path = gdal_path
+        self.driver_hint = driver_hint
         self.open_options = OPEN_OPTIONS.get(driver_hint or "", {})
+
+    def as_text(self) -> None:
+        """CSV cells as the text they are (import sessions validate them themselves)."""
+        if self.driver_hint == "CSV":
+            self.open_options = {"EMPTY_STRING_AS_NULL": "YES"}
 
     def layer_names(self) -> list[str]:
         try:
