@@ -111,7 +111,7 @@ def points_from_xy(x: np.ndarray, y: np.ndarray, z: np.ndarray | None,
     if ok.any():
         coords = [x[ok], y[ok]] + ([np.nan_to_num(z[ok])] if z is not None else [])
         geoms[ok] = shapely.points(*coords)
-    return geoms, {int(i): "x/y coordinates are missing or not numbers"
+    return geoms, {int(i): "coordinates (x/y columns) are missing or not numbers"
                    for i in np.flatnonzero(broken)}
 
 

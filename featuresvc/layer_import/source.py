@@ -11,6 +11,7 @@ Everything GDAL reports as unreadable becomes a 422 saying which file and why.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -225,7 +226,9 @@ def open_dataset(path: str, name: str | None = None) -> Iterator[Dataset]:
     ext = _extension(path, name)
     tmp = tempfile.mkdtemp(prefix="featuresvc-import-")
     try:
-        link = os.path.join(tmp, "source" + ext)
+        # GDAL names single-file layers after the file: keep the client's name.
+        stem = re.sub(r"[^\w.-]", "_", Path(name).stem)[:100] if name else ""
+        link = os.path.join(tmp, (stem or "source") + ext)
         os.symlink(os.path.abspath(path), link)
         if ext == ".zip":
             gdal_path = _zip_target(link)
