@@ -233,8 +233,6 @@ def open_dataset(path: str, name: str | None = None) -> Iterator[Dataset]:
         if ext == ".zip":
             gdal_path = _zip_target(link)
             hint = _EXT_DRIVER.get(Path(gdal_path).suffix.lower())
-        elif ext == ".kmz":
-            gdal_path, hint = f"/vsizip/{link}", None
         else:
             gdal_path, hint = link, _EXT_DRIVER.get(ext)
         yield Dataset(gdal_path, hint)

@@ -153,3 +153,16 @@ def test_gpkg_several_layers_needs_source_layer(admin, group, tmp_path):
     assert details["pts"]["feature_count"] == 2 and details["pts"]["geometry_type"] == "Point"
     assert details["areas"]["fields"] == [{"name": "b", "datatype": "STRING",
                                            "ogr_type": "OFTString"}]
+
+
+def test_kmz(admin, group, tmp_path):
+    import zipfile
+
+    kml = write(tmp_path / "doc.kml", points(2), {"Name": np.array(["a", "b"], dtype=object)},
+                driver="KML")
+    kmz = tmp_path / "places.kmz"
+    with zipfile.ZipFile(kmz, "w") as archive:
+        archive.write(kml, "doc.kml")
+    for name in ("places.kmz", "noname"):
+        lid = create_from(admin, group, upload(admin, name, kmz.read_bytes()))["id"]
+        assert [f["fields"]["Name"] for f in features(admin, lid)] == ["a", "b"]
