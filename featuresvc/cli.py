@@ -144,6 +144,25 @@ def cleanup(settings: Settings) -> None:
     click.echo(f"featuresvc: cleanup done ({format_stats(stats)})")
 
 
+@main.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--parent", type=int, required=True, help="Resource group to create the layer in.")
+@click.option("--name", default=None, help="Display name (default: the file name).")
+@click.option("--layer", default=None, help="Layer of a multi-layer file.")
+@click.option("--srs", type=int, default=None, help="SRS id of the new layer (default 3857).")
+@click.option("--user", default="administrator", show_default=True,
+              help="Create the layer as this user (permissions are checked).")
+@click.pass_obj
+def import_(settings: Settings, path: str, parent: int, name: str | None, layer: str | None,
+            srs: int | None, user: str) -> None:
+    """Create a vector layer from a GIS file (GeoPackage, GeoJSON, zipped Shapefile, CSV,
+    KML, GPX, ...), straight into the database; prints the new resource id."""
+    from .layer_import.cli import run
+
+    runtime = _prepared_settings(settings, quiet=True)
+    click.echo(run(runtime, path, parent=parent, name=name, layer=layer, srs=srs, user=user))
+
+
 @main.group()
 def pg() -> None:
     """The private PostgreSQL cluster in the data directory."""

@@ -17,6 +17,7 @@ def blueprints() -> list[Blueprint]:
     from .feature_layer.api_layer import bp as feature_layer_extra
     from .file_bucket.api import bp as file_bucket
     from .file_upload.api import bp as file_upload
+    from .layer_import.api import bp as layer_import
     from .lookup_table import section as _lookup_table  # noqa: F401
     from .mvt.api import bp as feature_layer_mvt
     from .pyramid.api import bp as pyramid
@@ -34,8 +35,7 @@ def blueprints() -> list[Blueprint]:
 
     return [pyramid, auth, resource, resource_export, spatial_ref_sys, feature_layer,
             feature_layer_extra, feature_attachment, feature_description, feature_export,
-            feature_layer_mvt, file_upload,
-            file_bucket]
+            feature_layer_mvt, file_upload, file_bucket, layer_import]
 
 
 def init_components(app: Flask, engine: Engine) -> None:

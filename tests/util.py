@@ -39,7 +39,7 @@ def running_server(env: dict[str, str], log_path: Path, args: tuple[str, ...] = 
             try:
                 if requests.get(url + "/api/component/pyramid/ping", timeout=5).ok:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # workers still booting
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("server did not start:\n" + Path(log_path).read_text())

@@ -2,8 +2,10 @@
 
 Section (spec 2.1): read ``{"srs": {"id"}, "geometry_type"}``; write ``srs`` and
 ``geometry_type`` (create, or a change within the same base type / a reprojection later),
-``fields`` (GDAL <= 3.10's form: on create, and on PUT matched by keyname) and
-``delete_all_features``. Keys for loading from files are refused: not implemented here.
+``fields`` (GDAL <= 3.10's form: on create, and on PUT matched by keyname),
+``delete_all_features``, and ``source`` (an upload, with ``source_layer``, ``fix_errors``
+and the other load options: builds schema and data from a GIS file, on PUT replacing both;
+the work is :mod:`featuresvc.layer_import`'s, this section only prepares the table).
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ VECTOR_LAYER = classes.register(ResourceClass(
     category="vector_layer", base_classes=("resource", "layer", "feature_layer"),
 ))
 
-#: Write-only keys of NGW's section that load data from files; not supported here.
-UNSUPPORTED = ("source", "feature_layer")
+#: NGW's copy of another layer (``vector_layer.feature_layer``) is not supported here.
+UNSUPPORTED = ("feature_layer",)
+#: Layers loaded from a file without ``srs`` are stored in Web Mercator, as in NGW.
+DEFAULT_SRS = 3857
 
 
 class VectorLayerProvider:
@@ -111,7 +115,9 @@ class VectorLayerSection:
             if data.get(key) is not None:
                 raise ValidationError(f"Creating a vector layer from '{key}' is not "
                                       f"supported - at `$.vector_layer.{key}`.")
-        if creating:
+        if data.get("source") is not None:
+            self._load(ctx, resource, data, creating=creating)
+        elif creating:
             self._create(ctx, resource, data)
         else:
             self._update(ctx, resource, data)
@@ -125,6 +131,29 @@ class VectorLayerSection:
         srs_id = None if geometry_type == "NONE" else _srs_id(ctx, data)
         store.insert_meta(ctx.conn, resource.id, srs_id, geometry_type)
         store.create_table(ctx.conn, resource.id, geometry_type, srs_id)
+
+    def _load(self, ctx: Context, resource: Resource, data: dict, *, creating: bool) -> None:
+        ctx.require_attr(resource, self.identity, "source", "data.write")
+        if data.get("fields") is not None:
+            raise ValidationError("Keys 'source' and 'fields' can't be used together: the "
+                                  "fields come from the source - at `$.vector_layer.fields`.")
+        if creating:
+            srs_id = _srs_id(ctx, data) if data.get("srs") is not None else \
+                srs_service.require_srs(ctx.conn, DEFAULT_SRS).id
+        else:
+            store.lock_meta(ctx.conn, resource.id)
+            old_srs = store.get_meta(ctx.conn, resource.id)[0]
+            if data.get("srs") is not None:
+                ctx.require_attr(resource, self.identity, "srs", "resource.update")
+            srs_id = _srs_id(ctx, data) if data.get("srs") is not None else \
+                old_srs or srs_service.require_srs(ctx.conn, DEFAULT_SRS).id
+            write.delete_all(ctx.conn, layers.load(ctx.conn, resource.id, IDENTITY))
+            store.drop_tables(ctx.conn, [resource.id])
+            store.delete_fields(ctx.conn, resource.id)
+        from ..layer_import import service as layer_import  # heavy: loaded on first use
+
+        layer_import.load(ctx.conn, data["source"], data,
+                          _SourceTarget(resource.id, srs_id, creating), srs_id=srs_id)
 
     def _update(self, ctx: Context, resource: Resource, data: dict) -> None:
         store.lock_meta(ctx.conn, resource.id)
@@ -161,6 +190,28 @@ class VectorLayerSection:
 
     def volume(self, conn: Connection, resource: Resource) -> int:
         return store.table_size(conn, resource.id)
+
+
+class _SourceTarget:
+    """The table a file is loaded into: created without its GiST index, which is built
+    once after the bulk load (several times faster than maintaining it row by row)."""
+
+    def __init__(self, resource_id: int, srs_id: int, creating: bool):
+        self.resource_id, self.srs_id, self.creating = resource_id, srs_id, creating
+
+    def prepare(self, conn: Connection, geometry_type: str, fields: list[Field]) -> Layer:
+        srs_id = None if geometry_type == "NONE" else self.srs_id
+        (store.insert_meta if self.creating else store.update_meta)(
+            conn, self.resource_id, srs_id, geometry_type)
+        store.create_table(conn, self.resource_id, geometry_type, srs_id, index=False)
+        empty = store.load_layer(conn, self.resource_id, IDENTITY)
+        store.apply_fields(conn, empty, fields, [])
+        return store.load_layer(conn, self.resource_id, IDENTITY)
+
+    def finish(self, conn: Connection, layer: Layer) -> None:
+        if layer.has_geometry:
+            store.create_geom_index(conn, self.resource_id)
+        store.analyze(conn, self.resource_id)
 
 
 sections.register(VectorLayerSection())

@@ -186,11 +186,28 @@ def _update_fields(conn: Connection, fields: list[Field]) -> None:
 # -- per-layer table DDL -------------------------------------------------------------------------
 
 def create_table(conn: Connection, resource_id: int, geometry_type: str,
-                 srid: int | None) -> None:
+                 srid: int | None, *, index: bool = True) -> None:
+    """The layer's table; ``index=False`` leaves the GiST index to :func:`create_geom_index`
+    (a bulk load builds it once at the end, several times faster than row by row)."""
     table = layer_table(resource_id, geometry_type, srid, [])
     conn.execute(CreateTable(table))
-    if geometry_type != "NONE":
+    if geometry_type != "NONE" and index:
         conn.execute(CreateIndex(_geom_index(table)))
+
+
+def create_geom_index(conn: Connection, resource_id: int) -> None:
+    table = layer_table(resource_id, "POINT", 4326, [])
+    conn.execute(CreateIndex(_geom_index(table)))
+
+
+def analyze(conn: Connection, resource_id: int) -> None:
+    """Fresh planner statistics after a bulk load."""
+    conn.execute(text(f"ANALYZE {_qualified(conn, resource_id)}"))
+
+
+def delete_fields(conn: Connection, resource_id: int) -> None:
+    """Every field row of a layer (its table is being rebuilt from a new source)."""
+    conn.execute(text("DELETE FROM layer_field WHERE resource_id = :id"), {"id": resource_id})
 
 
 def drop_tables(conn: Connection, resource_ids: list[int]) -> None:

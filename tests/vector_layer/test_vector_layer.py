@@ -130,7 +130,8 @@ def test_create_empty_and_mobile_shape(admin, group):
     ({"srs": {"id": 3857}, "geometry_type": "POINT",
       "fields": [{"keyname": "a", "datatype": "STRING", "lookup_table": {"id": 1}}]},
      "Lookup table"),
-    ({"srs": {"id": 3857}, "geometry_type": "POINT", "source": {"id": "abc"}}, "source"),
+    ({"srs": {"id": 3857}, "geometry_type": "POINT", "source": {"id": "abc"}},
+     "Unknown upload id 'abc'"),
 ])
 def test_create_bad_input_is_422_and_writes_nothing(admin, group, section, message):
     name = unique("bad")

@@ -92,6 +92,13 @@ def allocate_ids(conn: Connection, layer: Layer, count: int) -> list[int]:
         return [r[0] for r in cur.fetchall()]
 
 
+def sync_sequence(conn: Connection, layer: Layer) -> None:
+    """After rows came with their own ids: the next id allocated is past the largest."""
+    with _raw(conn).cursor() as cur:
+        cur.execute(sql.SQL("SELECT setval(%s::regclass, coalesce((SELECT max(id) FROM {}), 0) "
+                            "+ 1, false)").format(_table(layer)), (layer.id_sequence,))
+
+
 class RowWriter:
     """COPY of new features (ids pre-allocated) straight into the layer table, fed in
     several pieces: PostgreSQL ingests each piece while the caller prepares the next."""
