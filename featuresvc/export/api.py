@@ -11,7 +11,6 @@ happens to the download.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from flask import Response, request
 from flask_smorest import Blueprint
@@ -21,13 +20,11 @@ from werkzeug.wsgi import wrap_file
 from .. import db, security
 from ..errors import ValidationError
 from ..feature_layer import layers
+from ..feature_layer.access import listed_layer_node
 from ..feature_layer.api import get_body
 from ..http import json_body, query_dict, query_int_list
 from ..resource import exports
 from ..resource import store as resource_store
-from ..resource.access import resolver
-from ..resource.acl import READ
-from ..resource.exceptions import ResourceNotFound
 from ..resource.store import Resource
 from ..routing import query_param, route
 from ..security import CheckedInView
@@ -136,27 +133,13 @@ def _check_name(name: str, taken: set[str]) -> str:
     return name
 
 
-def _readable_layer(rid: int) -> Any:
-    """Decision 1 per listed resource: unreadable -> 404, not a layer -> 422, no data -> 403."""
-    perms = resolver().permissions(rid)
-    node = resolver().nodes.get(rid)
-    if not perms or READ not in perms or node is None:
-        raise ResourceNotFound(rid)
-    if not layers.provides(node.cls):
-        raise ValidationError(f"Resource id = {rid} is not a feature layer.",
-                              data={"resource_id": rid})
-    if DATA_READ not in perms:
-        security.deny(rid, DATA_READ)
-    return node
-
-
 @route(bp, "/api/component/feature_layer/export", methods=["GET", "POST"],
        name="feature_layer.export_multi",
        access=CheckedInView("'data.read' on every listed feature layer."),
        summary="Export several feature layers into one zip", params=EXPORT_PARAMS)
 def export_multi():
     args, items = _body_args() if request.method == "POST" else _query_args()
-    nodes = [_readable_layer(rid) for rid, _ in dict.fromkeys(items)]
+    nodes = [listed_layer_node(rid) for rid, _ in dict.fromkeys(items)]
     security.mark_checked()
     conn = db.connection()
     common = opts.parse_common(conn, args)

@@ -35,6 +35,22 @@ class OnFeatureLayer(security.OnResource):
         security.require(rid, self.permission)
 
 
+def listed_layer_node(rid: int):
+    """A layer named in a multi-resource request (multi-export, MVT): unreadable -> 404,
+    not a feature layer -> 422, no ``data.read`` -> 403 (401 anonymous). Returns its node."""
+    from ..errors import ValidationError
+
+    perms = resolver().permissions(rid)
+    node = resolver().nodes.get(rid)
+    if not perms or READ not in perms or node is None:
+        raise ResourceNotFound(rid)
+    if not layers.provides(node.cls):
+        raise ValidationError(f"Resource id = {rid} is not a feature layer.",
+                              data={"resource_id": rid})
+    security.require(rid, "data.read")
+    return node
+
+
 def current_layer(resource_id: int, *, write: bool = False) -> Layer:
     """The layer the route's access check has already approved."""
     node = resolver().nodes[resource_id]

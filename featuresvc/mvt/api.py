@@ -18,11 +18,9 @@ from flask_smorest import Blueprint
 from .. import db, security
 from ..errors import ValidationError
 from ..feature_layer import layers
+from ..feature_layer.access import listed_layer_node
 from ..feature_layer.model import Layer
 from ..http import query_int, query_int_list
-from ..resource.access import resolver
-from ..resource.acl import READ
-from ..resource.exceptions import ResourceNotFound
 from ..routing import query_param, route
 from . import store
 from .store import Tile
@@ -73,15 +71,7 @@ def parse_tile() -> Tile:
 
 
 def _layer(rid: int) -> Layer:
-    perms = resolver().permissions(rid)
-    node = resolver().nodes.get(rid)
-    if not perms or READ not in perms or node is None:
-        raise ResourceNotFound(rid)
-    if not layers.provides(node.cls):
-        raise ValidationError(f"Resource id = {rid} is not a feature layer.",
-                              data={"resource_id": rid})
-    if "data.read" not in perms:
-        security.deny(rid, "data.read")
+    node = listed_layer_node(rid)
     layer = layers.load(db.connection(), rid, node.cls)
     if not layer.has_geometry:
         raise ValidationError(f"Resource id = {rid} has no geometry; vector tiles are not "
