@@ -1,6 +1,12 @@
-"""Exports stream: a few hundred thousand features exported with a bounded worker peak RSS
-(VmHWM of the one worker of a server started for this module; performance.md's target is
-< 200 MB for 1M features, see bench/export_memory.md for that figure).
+"""Exports stream: a few hundred thousand features exported with bounded worker memory.
+
+The worker's private (anonymous) resident memory is sampled while the export runs: that is
+what would grow if features were buffered. VmHWM is printed too, but it also counts the
+file-backed pages of shared libraries (libgdal, libarrow: 40-80 MB, shared by all workers),
+whose residency depends on the kernel's page cache and read-ahead rather than on the export:
+the same export peaked at 190 MB VmHWM in one checkout and 245 MB in a fresh clone, with the
+same private memory. performance.md's target is < 200 MB for 1M features; see
+bench/export_memory.md for those figures.
 
 Set EXPORT_MEMORY_FEATURES to change the size (default 300,000).
 """
@@ -11,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,9 +39,36 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
-def hwm_kb(pid: int) -> int:
+def status_kb(pid: int, key: str) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+    return int(re.search(rf"{key}:\s+(\d+) kB", status).group(1))
+
+
+def hwm_kb(pid: int) -> int:
+    return status_kb(pid, "VmHWM")
+
+
+class PeakPrivate:
+    """Samples the worker's RssAnon every 10 ms; ``.peak`` and ``.before`` in kB."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self.before = status_kb(pid, "RssAnon")
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, status_kb(self.pid, "RssAnon"))
+            time.sleep(0.01)
+
+    def __enter__(self) -> PeakPrivate:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, status_kb(self.pid, "RssAnon"))
 
 
 @pytest.fixture(scope="module")
@@ -95,18 +129,20 @@ def test_export_memory_is_bounded(lone, big_layer, tmp_path, fmt, ext):
     (worker,) = _children(proc.pid)
     start = time.monotonic()
     path = tmp_path / f"big.{ext}"
-    with client.get(f"/api/resource/{big_layer}/export",
-                    params={"format": fmt, "zipped": "false"}, stream=True) as resp:
+    with PeakPrivate(worker) as private, client.get(
+            f"/api/resource/{big_layer}/export", params={"format": fmt, "zipped": "false"},
+            stream=True) as resp:
         assert resp.status_code == 200, resp.text
         with path.open("wb") as out:
             for chunk in resp.iter_content(1 << 20):
                 out.write(chunk)
     elapsed = time.monotonic() - start
-    peak = hwm_kb(worker)
-    print(f"\n{fmt}: {COUNT} features in {elapsed:.1f} s ({COUNT / elapsed:,.0f}/s), "
-          f"worker VmHWM {peak / 1024:.0f} MB, file {path.stat().st_size / 2**20:.0f} MB")
+    grew = (private.peak - private.before) / 1024
+    print(f"\n{fmt}: {COUNT} features in {elapsed:.1f} s ({COUNT / elapsed:,.0f}/s), worker "
+          f"private peak {private.peak / 1024:.0f} MB (+{grew:.0f}), "
+          f"VmHWM {hwm_kb(worker) / 1024:.0f} MB, file {path.stat().st_size / 2**20:.0f} MB")
     assert pyogrio.read_info(path, force_feature_count=True)["features"] == COUNT
-    assert peak < LIMIT_KB
+    assert private.peak < LIMIT_KB
     assert not list(Path("/tmp").glob(f"featuresvc-export-*/{big_layer}.*"))
 
 
@@ -115,10 +151,12 @@ def test_geojson_streams(lone, big_layer):
     client = Client(url, auth=("administrator", ADMIN_PASSWORD))
     (worker,) = _children(proc.pid)
     size = 0
-    with client.get(f"/api/resource/{big_layer}/geojson", stream=True) as resp:
+    with PeakPrivate(worker) as private, client.get(f"/api/resource/{big_layer}/geojson",
+                                                    stream=True) as resp:
         assert resp.status_code == 200
         for chunk in resp.iter_content(1 << 20):
             size += len(chunk)
-    peak = hwm_kb(worker)
-    print(f"\ngeojson: {size / 2**20:.0f} MB streamed, worker VmHWM {peak / 1024:.0f} MB")
-    assert size > COUNT * 100 and peak < LIMIT_KB
+    print(f"\ngeojson: {size / 2**20:.0f} MB streamed, worker private peak "
+          f"{private.peak / 1024:.0f} MB (+{(private.peak - private.before) / 1024:.0f}), "
+          f"VmHWM {hwm_kb(worker) / 1024:.0f} MB")
+    assert size > COUNT * 100 and private.peak < LIMIT_KB
