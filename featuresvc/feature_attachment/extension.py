@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ..feature_layer import extension, write
+from ..feature_layer import extension
 from ..feature_layer.model import Layer
 from . import service
 
@@ -31,13 +31,8 @@ class AttachmentExtension:
               items: list[tuple[int, list[service.ItemSpec]]]) -> None:
         service.replace_lists(conn, layer, items)
 
+    def forget(self, conn: Connection, layer: Layer, fids: list[int] | None) -> None:
+        service.forget_features(conn, layer, fids)
+
 
 extension.register(AttachmentExtension())
-
-
-@write.subscribe
-def _features_deleted(conn: Connection, event: write.WriteEvent) -> None:
-    if event.all_deleted:
-        service.forget_features(conn, event.layer, None)
-    elif event.deleted:
-        service.forget_features(conn, event.layer, event.deleted)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ..feature_layer import extension, write
+from ..feature_layer import extension
 from ..feature_layer.model import IFEATURE_LAYER, Layer
 from ..resource import sections
 from ..resource.classes import ResourceClass
@@ -29,16 +29,11 @@ class DescriptionExtension:
     def write(self, conn: Connection, layer: Layer, items: list[tuple[int, Any]]) -> None:
         service.write(conn, layer, items)
 
+    def forget(self, conn: Connection, layer: Layer, fids: list[int] | None) -> None:
+        service.forget_features(conn, layer, fids)
+
 
 extension.register(DescriptionExtension())
-
-
-@write.subscribe
-def _features_deleted(conn: Connection, event: write.WriteEvent) -> None:
-    if event.all_deleted:
-        service.forget_features(conn, event.layer, None)
-    elif event.deleted:
-        service.forget_features(conn, event.layer, event.deleted)
 
 
 class DescriptionSection:

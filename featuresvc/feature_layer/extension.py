@@ -26,6 +26,10 @@ class Extension(Protocol):
     def write(self, conn: Connection, layer: Layer, items: list[tuple[int, Any]]) -> None:
         """Store ``(fid, value)`` pairs sent in feature writes."""
 
+    def forget(self, conn: Connection, layer: Layer, fids: list[int] | None) -> None:
+        """Drop the values of deleted features (``None``: the layer was emptied); called by
+        the write path in the deleting transaction."""
+
     # Optional: ``load(value) -> value`` checks (and may normalise) a value while the
     # request is parsed; a ValueError becomes a 422 naming the feature.
 
@@ -44,6 +48,13 @@ def registered() -> list[Extension]:
 
 def get(identity: str) -> Extension | None:
     return _registry.get(identity)
+
+
+def forget_deleted(conn: Connection, layer: Layer, fids: list[int] | None) -> None:
+    for ext in _registry.values():
+        forget = getattr(ext, "forget", None)  # extensions that store nothing have none
+        if forget is not None:
+            forget(conn, layer, fids)
 
 
 def select(names: list[str] | None) -> list[Extension] | None:

@@ -52,6 +52,8 @@ def subscribe(listener: Listener) -> Listener:
 
 
 def _notify(conn: Connection, event: WriteEvent) -> None:
+    if event.all_deleted or event.deleted:
+        extension.forget_deleted(conn, event.layer, None if event.all_deleted else event.deleted)
     for listener in _listeners:
         listener(conn, event)
 
