@@ -15,10 +15,12 @@ SYSTEM_KEYNAMES = ("guest", "everyone", "authenticated", "owner", "administrator
 _USER_COLUMNS = """
     p.id, p.cls, p.system, p.keyname, p.display_name, p.description, p.password_hash,
     p.disabled, p.superuser, p.language, p.last_activity, p.register,
-    COALESCE((SELECT array_agg(gu.group_id ORDER BY gu.group_id) FROM auth_group_user gu
-              WHERE gu.user_id = p.id), '{}') AS member_of,
-    COALESCE((SELECT array_agg(gu.user_id ORDER BY gu.user_id) FROM auth_group_user gu
-              WHERE gu.group_id = p.id), '{}') AS members
+    CASE WHEN p.cls = 'U' THEN
+        COALESCE((SELECT array_agg(gu.group_id ORDER BY gu.group_id) FROM auth_group_user gu
+                  WHERE gu.user_id = p.id), '{}') ELSE '{}' END AS member_of,
+    CASE WHEN p.cls = 'G' THEN
+        COALESCE((SELECT array_agg(gu.user_id ORDER BY gu.user_id) FROM auth_group_user gu
+                  WHERE gu.group_id = p.id), '{}') ELSE '{}' END AS members
 """
 
 

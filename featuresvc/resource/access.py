@@ -30,8 +30,11 @@ class PermissionResolver:
         missing = [i for i in set(ids) if i not in self.nodes]
         if not missing:
             return
-        fresh = [n for n in store.ancestry(self.conn, missing) if n.id not in self.nodes]
-        self.add_nodes(fresh)
+        nodes, rules = store.ancestry_with_rules(self.conn, missing)
+        for node in nodes:
+            if node.id not in self.nodes:
+                self.nodes[node.id] = node
+                self.rules[node.id] = rules[node.id]
 
     def add_nodes(self, nodes: Sequence[Node]) -> None:
         fresh = [n for n in nodes if n.id not in self.nodes]

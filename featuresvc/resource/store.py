@@ -65,17 +65,31 @@ def child_nodes(conn: Connection, parent_ids: list[int]) -> list[Node]:
     return [Node(*r) for r in rows]
 
 
-def ancestry(conn: Connection, ids: list[int]) -> list[Node]:
-    """The given resources and all their ancestors."""
+def ancestry_with_rules(conn: Connection, ids: list[int]
+                        ) -> tuple[list[Node], dict[int, list[Rule]]]:
+    """The given resources, all their ancestors and their ACL rules, in one round trip
+    (every permission check starts here)."""
     rows = conn.execute(text("""
         WITH RECURSIVE up AS (
             SELECT id, cls, parent_id, owner_user_id FROM resource WHERE id = ANY(:ids)
             UNION
             SELECT r.id, r.cls, r.parent_id, r.owner_user_id
             FROM resource r JOIN up ON r.id = up.parent_id
-        ) SELECT DISTINCT id, cls, parent_id, owner_user_id FROM up
+        )
+        SELECT u.id, u.cls, u.parent_id, u.owner_user_id, a.action, a.principal_id,
+               a.identity, a.scope, a.permission, a.propagate
+        FROM up u LEFT JOIN resource_acl a ON a.resource_id = u.id
+        ORDER BY u.id, a.position
     """), {"ids": ids})
-    return [Node(*r) for r in rows]
+    nodes: dict[int, Node] = {}
+    rules: dict[int, list[Rule]] = {}
+    for row in rows:
+        if row[0] not in nodes:
+            nodes[row[0]] = Node(*row[:4])
+            rules[row[0]] = []
+        if row[4] is not None:
+            rules[row[0]].append(Rule(*row[4:]))
+    return list(nodes.values()), rules
 
 
 def subtree(conn: Connection, resource_id: int) -> list[Node]:
