@@ -6,9 +6,9 @@ functions, so versioning, ETags or audit hook in one place: :func:`subscribe` a 
 called after each write with what changed, inside the same transaction.
 
 Everything is set-based (store.write) and runs in the caller's transaction: on any error
-nothing is written (spec Decision 8). Batches lock the features they update or delete in id
-order before writing (:func:`_lock`), so overlapping concurrent batches queue rather than
-deadlock; a deadlock that still happens elsewhere answers 503 with Retry-After (routing.py).
+nothing is written (spec Decision 8). Multi-row writers to one layer take its batch lock
+first (:func:`_lock`), so overlapping concurrent batches queue rather than deadlock; a
+deadlock that still happens elsewhere answers 503 with Retry-After (routing.py).
 """
 
 from __future__ import annotations
@@ -76,13 +76,11 @@ def _not_found(conn: Connection, layer: Layer, ids: list[int]) -> FeatureNotFoun
 
 
 def _lock(conn: Connection, layer: Layer, *id_lists: list[int]) -> None:
-    """Take every row lock of the request at once, in id order, before writing: requests
-    touching overlapping features then queue instead of deadlocking. One row needs no
-    ordering (a single PUT/DELETE waits while holding no other feature lock). A missing id
-    is a 404 here already (it cannot appear meanwhile: ids come from the layer's sequence)."""
-    ids = list(dict.fromkeys(i for ids in id_lists for i in ids))
-    if len(ids) > 1 and store.lock_rows(conn, layer, ids) != len(ids):
-        raise _not_found(conn, layer, ids)
+    """Before a request updates or deletes several existing features, queue behind the
+    layer's other multi-row writers (store.lock_batches). Missing ids are 404s when the
+    rows are written (their counts are checked there)."""
+    if len({i for ids in id_lists for i in ids}) > 1:
+        store.lock_batches(conn, layer)
 
 
 def apply(conn: Connection, layer: Layer, changes: ChangeSet, *,
@@ -223,6 +221,7 @@ def patch_all(conn: Connection, layer: Layer, query: FeatureQuery, changes: Chan
               for fld, value in zip(layer.fields, rows.values[0], strict=True)
               if value is not MISSING}
     geom = rows.geoms[0] if layer.has_geometry else MISSING
+    store.lock_batches(conn, layer)
     count = store.update_where(conn, layer, read_store.where(layer, query), values, geom)
     _notify(conn, WriteEvent(layer, query=query, updated_count=count))
     return count

@@ -19,7 +19,7 @@ from psycopg import sql
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 from psycopg.types import TypeInfo
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from ..loader import MISSING, Rows
 from ..model import Layer
@@ -263,16 +263,18 @@ def update_rows(conn: Connection, layer: Layer, rows: Rows) -> int:
     return stage.apply()
 
 
-def lock_rows(conn: Connection, layer: Layer, ids: list[int]) -> int:
-    """Lock the listed features FOR UPDATE in ascending id order, in one statement; returns
-    how many exist. Writers that take all their row locks this way before their set-based
-    UPDATE/DELETE queue behind each other on overlapping features instead of deadlocking
-    (an UPDATE ... FROM or DELETE locks in whatever order its plan visits the rows)."""
-    with _raw(conn).cursor() as cur:
-        cur.execute(sql.SQL("SELECT count(*) FROM (SELECT id FROM {} WHERE id = ANY(%s) "
-                            "ORDER BY id FOR UPDATE) AS locked").format(_table(layer)),
-                    (sorted(set(ids)),))
-        return cur.fetchone()[0]
+#: First key of the advisory locks that serialise a layer's multi-row writers.
+BATCH_LOCK_SPACE = 0x46454154  # "FEAT"
+
+
+def lock_batches(conn: Connection, layer: Layer) -> None:
+    """Serialise the layer's multi-row writers (PATCH lists, DELETE lists, patch-all) with a
+    transaction-scoped advisory lock. Their set-based UPDATE/DELETE lock rows in whatever
+    order the plan visits them, so two of them overlapping could deadlock; one at a time per
+    layer they cannot. Single-row writers don't take it: holding one feature row they never
+    wait on another. Far cheaper than locking every listed row in id order first."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:space, :layer)"),
+                 {"space": BATCH_LOCK_SPACE, "layer": layer.resource_id})
 
 
 def count_existing(conn: Connection, layer: Layer, ids: list[int]) -> int:
@@ -318,7 +320,7 @@ def update_where(conn: Connection, layer: Layer, where: list[Any], values: dict[
         stmt = sa.select(sa.func.count()).select_from(layer.table).where(*where)
         return conn.execute(stmt).scalar_one()
     # The matching rows are locked in id order first (a materialized CTE is read in its own
-    # order), as lock_rows does for listed ids, so this cannot deadlock with a batch.
+    # order), so this cannot deadlock with a single-row writer either.
     ids = layer.table.c.id
     locked = sa.select(ids).where(*where).order_by(ids).with_for_update().cte("locked") \
         .prefix_with("MATERIALIZED")
