@@ -106,7 +106,3 @@ def resolver() -> PermissionResolver:
     if res is None:
         res = g._perm_resolver = PermissionResolver(db.connection(), current_identity())
     return res
-
-
-def resolver_for(identity: Identity) -> PermissionResolver:
-    return PermissionResolver(db.connection(), identity)

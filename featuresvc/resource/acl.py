@@ -9,7 +9,7 @@ parent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import classes
@@ -105,7 +105,3 @@ def evaluate(
     if "data.read" not in result:
         result.discard("data.write")
     return frozenset(result)
-
-
-def all_nodes_of(chain: Iterable[Node]) -> list[int]:
-    return [n.id for n in chain]

@@ -215,10 +215,6 @@ def drop_tables(conn: Connection, resource_ids: list[int]) -> None:
         conn.execute(text(f"DROP TABLE IF EXISTS {_qualified(conn, rid)}"))
 
 
-def truncate(conn: Connection, resource_id: int) -> None:
-    conn.execute(text(f"TRUNCATE {_qualified(conn, resource_id)}"))
-
-
 def apply_fields(conn: Connection, layer: Layer, new_fields: list[Field],
                  deleted: list[int]) -> None:
     """Store a field plan (the caller holds :func:`lock_meta`): metadata rows and
