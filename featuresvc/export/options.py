@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import Connection
 from werkzeug.datastructures import MultiDict
@@ -38,8 +38,10 @@ class Column:
     field: Field
 
 
-@dataclass
-class ExportOptions:
+@dataclass(frozen=True)
+class CommonOptions:
+    """What does not depend on a layer (multi-layer export parses this once)."""
+
     format: Format
     #: Output SRS id (None: the layer's).
     srs_id: int | None
@@ -48,22 +50,15 @@ class ExportOptions:
     field_names: list[str] | None
     display_name: bool
     encoding: str
-    query: FeatureQuery
-    #: Unknown names in ``fields`` are an error (one layer) or skipped (several layers).
-    strict_fields: bool = True
 
 
 @dataclass(frozen=True)
-class CommonOptions:
-    """What does not depend on a layer (multi-layer export parses this once)."""
+class ExportOptions(CommonOptions):
+    """The common options checked against one layer, plus its feature filters."""
 
-    format: Format
-    srs_id: int | None
-    zipped: bool
-    fid: str | None
-    field_names: list[str] | None
-    display_name: bool
-    encoding: str
+    query: FeatureQuery
+    #: Unknown names in ``fields`` are an error (one layer) or skipped (several layers).
+    strict_fields: bool = True
 
 
 def parse_format(value: str | None) -> Format:
@@ -123,9 +118,7 @@ def for_layer(conn: Connection, layer: Layer, common: CommonOptions,
         if location == ["query", "srs"]:
             exc.data["location"] = ["query", "intersects_srs"]
         raise
-    return ExportOptions(format=fmt, srs_id=common.srs_id, zipped=common.zipped,
-                         fid=common.fid, field_names=common.field_names,
-                         display_name=common.display_name, encoding=common.encoding,
+    return ExportOptions(**{f.name: getattr(common, f.name) for f in fields(common)},
                          query=query, strict_fields=strict_fields)
 
 

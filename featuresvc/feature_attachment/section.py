@@ -4,29 +4,23 @@ their bytes count in the layer's volume."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection
 
 from ..feature_layer.model import IFEATURE_LAYER
 from ..resource import sections
 from ..resource.classes import ResourceClass
-from ..resource.sections import Context
+from ..resource.sections import HooksOnly
 from ..resource.store import Resource
 from . import service, store
 
 
-class AttachmentSection:
+class AttachmentSection(HooksOnly):
+    """Attachments have their own API; the section only cleans up and measures."""
+
     identity = "feature_attachment"
 
     def applies(self, rcls: ResourceClass) -> bool:
         return IFEATURE_LAYER in rcls.interfaces
-
-    def read(self, ctx: Context, resources: list[Resource]) -> dict[int, Any]:
-        return {}
-
-    def write(self, ctx: Context, resource: Resource, data: Any, *, creating: bool) -> None:
-        """Nothing to write: attachments have their own API."""
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         service.forget_layers(conn, [r.id for r in resources])

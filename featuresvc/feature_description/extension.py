@@ -12,7 +12,7 @@ from ..feature_layer import extension
 from ..feature_layer.model import IFEATURE_LAYER, Layer
 from ..resource import sections
 from ..resource.classes import ResourceClass
-from ..resource.sections import Context
+from ..resource.sections import HooksOnly
 from ..resource.store import Resource
 from . import service, store
 
@@ -36,19 +36,13 @@ class DescriptionExtension:
 extension.register(DescriptionExtension())
 
 
-class DescriptionSection:
-    """No document section of its own: only the delete hook of feature layers."""
+class DescriptionSection(HooksOnly):
+    """Descriptions are written with features; the section only cleans up."""
 
     identity = "feature_description"
 
     def applies(self, rcls: ResourceClass) -> bool:
         return IFEATURE_LAYER in rcls.interfaces
-
-    def read(self, ctx: Context, resources: list[Resource]) -> dict[int, Any]:
-        return {}
-
-    def write(self, ctx: Context, resource: Resource, data: Any, *, creating: bool) -> None:
-        """Nothing to write: descriptions are written with features."""
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         store.delete_layers(conn, [r.id for r in resources])

@@ -55,3 +55,17 @@ def register(section: Section) -> Section:
 
 def sections_for(rcls: ResourceClass) -> list[Section]:
     return [s for s in _sections if s.applies(rcls)]
+
+
+class HooksOnly:
+    """Base for components that keep data per resource but show no document section (e.g.
+    feature attachments): subclasses give ``identity``, ``applies`` and ``delete`` (and
+    optionally ``volume``); nothing is read into or written from the document."""
+
+    identity: str
+
+    def read(self, ctx: Context, resources: list[Resource]) -> dict[int, Any]:
+        return {}
+
+    def write(self, ctx: Context, resource: Resource, data: Any, *, creating: bool) -> None:
+        """No document keys of its own."""
