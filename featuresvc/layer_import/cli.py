@@ -2,69 +2,40 @@
 
 No HTTP: the resource is created through the same service and section code as
 ``POST /api/resource/`` (so the same checks and the same loader), in one transaction, as the
-given user (``administrator`` by default). Progress goes to stderr when it is a terminal;
+given user (``administrator`` by default). Progress (tqdm) goes to stderr when it is a terminal;
 the new resource id is the only thing printed on stdout.
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 import click
 
 from ..config import Settings
+from ..progress import progress_bar
 
 
-@dataclass
-class ProgressBar:
-    """One line: features done, rate, time left (when the total is known)."""
+class Progress:
+    """The loader's progress callback (features done, total) driving the shared tqdm bar."""
 
-    stream: TextIO = field(default_factory=lambda: sys.stderr)
-    width: int = 24
-    started: float = field(default_factory=time.monotonic)
-    shown: float = 0.0
-    done: int = 0
-
-    @property
-    def enabled(self) -> bool:
-        return self.stream.isatty()
+    def __init__(self, desc: str, quiet: bool):
+        self.bar = progress_bar(None, desc, quiet)
+        self.done = 0
 
     def __call__(self, done: int, total: int | None) -> None:
+        if total is not None and self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(done - self.done)
         self.done = done
-        now = time.monotonic()
-        if not self.enabled or (now - self.shown < 0.2 and done != total):
-            return
-        self.shown = now
-        self.stream.write("\r" + self.line(done, total, now - self.started))
-        self.stream.flush()
-
-    def line(self, done: int, total: int | None, elapsed: float) -> str:
-        rate = done / elapsed if elapsed > 0 else 0.0
-        text = f"{done:,} features  {rate:,.0f}/s"
-        if total:
-            filled = min(self.width, int(self.width * done / total))
-            left = (total - done) / rate if rate > 0 else 0.0
-            text = (f"[{'#' * filled}{'.' * (self.width - filled)}] {done:,}/{total:,} "
-                    f"features  {rate:,.0f}/s  {_clock(left)} left")
-        return text.ljust(78)
 
     def close(self) -> None:
-        if self.enabled and self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(seconds + 0.5)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        self.bar.close()
 
 
 def run(settings: Settings, path: str, *, parent: int, name: str | None, layer: str | None,
-        srs: int | None, user: str) -> int:
+        srs: int | None, user: str, quiet: bool = False) -> int:
     """Import and return the new resource id; ClickException (one line) on bad input."""
     from flask import g
 
@@ -81,7 +52,7 @@ def run(settings: Settings, path: str, *, parent: int, name: str | None, layer: 
     if not Path(path).is_file():
         raise click.ClickException(f"{path}: no such file")
     app = create_app(settings=settings)
-    bar = ProgressBar()
+    bar = Progress(f"import {Path(path).name}", quiet)
     started = time.monotonic()
     section: dict = {"source": LocalSource(str(Path(path).resolve()), progress=bar)}
     if layer is not None:

@@ -30,6 +30,7 @@ def test_import_gpkg(server, test_settings, admin, group, tmp_path):
     assert out.returncode == 0, out.stderr
     lid = int(out.stdout.strip())
     assert "imported 5 features" in out.stderr and "features/s" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1  # no progress bar off a terminal
     doc = admin.ok("GET", f"/api/resource/{lid}")
     assert doc["resource"]["display_name"] == "Towns"
     assert doc["resource"]["parent"]["id"] == group
