@@ -4,8 +4,9 @@ public helpers other components call (``get_srs``, ``require_srs``, ``transforme
 
 Ids are PostGIS srids: an EPSG system's id is its code (any code PostGIS knows is readable
 straight from PostGIS's ``spatial_ref_sys``, and registered in the catalogue only when a write
-stores it, e.g. a layer's SRS: a read never writes), custom systems get 990001..998999 and are mirrored into PostGIS's
-``spatial_ref_sys`` so ``ST_Transform(geom, id)`` agrees with the Python side.
+stores it, e.g. a layer's SRS: a read never writes), custom systems get 990001..998999 and
+are mirrored into PostGIS's ``spatial_ref_sys`` so ``ST_Transform(geom, id)`` agrees with
+the Python side.
 """
 
 from __future__ import annotations

@@ -15,8 +15,10 @@ import re
 import psycopg
 import pytest
 
-from ..feature_attachment.helpers import attach, new_feature, upload
+from ..feature_attachment.helpers import attach, jpeg, new_feature, upload
 from ..feature_layer.helpers import make_layer
+from ..principals import allow, set_acl, system_ids
+from ..util import make_group
 
 #: EPSG codes PostGIS knows that no other test stores in a layer (reading must not register).
 FRESH_EPSG = (25832, 3395, 2154)
@@ -60,6 +62,28 @@ def hidden(admin, group):
             "group": group}
 
 
+@pytest.fixture
+def public(admin):
+    """A group anonymous callers may read (data too), with a layer, a feature and a photo.
+    Reading it needs read on the root too: granted (not propagated) for the test only."""
+    ids = system_ids(admin)
+    root_acl = admin.ok("GET", "/api/resource/0")["resource"]["permissions"]
+    set_acl(admin, 0, root_acl + allow(ids["guest"], "resource.read", propagate=False))
+    group = None
+    try:
+        group = make_group(admin, 0)
+        set_acl(admin, group, allow(ids["administrators"]) +
+                allow(ids["guest"], "resource.read", "data.read"))
+        layer = make_layer(admin, group, fields=[("s", "STRING")])
+        fid = new_feature(admin, layer)
+        aid = attach(admin, layer, fid, jpeg(), name="photo.jpg")
+        yield {"layer": layer, "fid": fid, "aid": aid, "group": group}
+    finally:
+        if group is not None:
+            admin.ok("DELETE", f"/api/resource/{group}")
+        set_acl(admin, 0, root_acl)
+
+
 def test_openapi_lists_the_get_routes(anon):
     paths = get_paths(anon)
     for expected in ("/api/resource/{id}", "/api/resource/{id}/volume",
@@ -68,11 +92,12 @@ def test_openapi_lists_the_get_routes(anon):
         assert expected in paths, paths
 
 
-def test_anonymous_gets_write_nothing(server, anon, hidden):
+def test_anonymous_gets_write_nothing(server, anon, hidden, public):
     paths = get_paths(anon)
     variants = [
         {"id": str(UNKNOWN_ID), "fid": str(UNKNOWN_ID), "aid": str(UNKNOWN_ID)},
         {"id": str(hidden["layer"]), "fid": str(hidden["fid"]), "aid": str(hidden["aid"])},
+        {"id": str(public["layer"]), "fid": str(public["fid"]), "aid": str(public["aid"])},
     ]
     id_like = {"/api/component/file_upload/{id}": ("0" * 32, hidden["upload"]),
                "/api/component/vector_layer/import/{id}": ("0" * 32, hidden["session"]),
@@ -81,7 +106,7 @@ def test_anonymous_gets_write_nothing(server, anon, hidden):
                "/api/component/spatial_ref_sys/{id}": (*map(str, FRESH_EPSG), "999")}
     params = {"srs": FRESH_EPSG[0], "resource": hidden["layer"], "parent": hidden["group"],
               "resources": f"{hidden['layer']},{UNKNOWN_ID}", "z": 1, "x": 0, "y": 0,
-              "format": "geojson", "root": hidden["group"]}
+              "format": "geojson", "root": hidden["group"], "size": "64x48"}
 
     before = fingerprint(server)
     statuses = []
@@ -99,8 +124,10 @@ def test_anonymous_gets_write_nothing(server, anon, hidden):
     changed = {t: (before.get(t), after.get(t)) for t in before.keys() | after.keys()
                if before.get(t) != after.get(t)}
     assert changed == {}, changed
-    # The routes really ran (not all refused before reaching the data).
-    assert any(s == 200 for _, s in statuses)
+    # The routes really ran on readable data (not all refused before reaching it).
+    ok = {url for url, s in statuses if s == 200}
+    image = f"/api/resource/{public['layer']}/feature/{public['fid']}/attachment/{public['aid']}"
+    assert {f"/api/resource/{public['layer']}/feature/", image + "/image"} <= ok, statuses
 
 
 def test_anonymous_epsg_read_does_not_register(server, anon):
