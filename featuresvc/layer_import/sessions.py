@@ -72,14 +72,14 @@ def _writable_layer(conn: Connection, resource_id: int, *, lock: bool = False) -
 
 def _session(conn: Connection, ident: Identity, session_id: str, *,
              lock: bool = False) -> store.Session:
-    """The caller's session: the layer permission first (as the feature API), then owner."""
-    found = store.get_any(conn, session_id) if ID.match(session_id) else None
-    if found is None:
-        raise SessionNotFound(f"Import session '{session_id}' was not found.")
-    security.require(found.resource_id, "data.write")
-    session = store.get(conn, session_id, ident.id, lock=lock)
+    """The caller's session. Another user's session answers exactly as a missing one (it is
+    looked up by owner before anything else, so neither its layer's permissions nor its
+    existence show); then the layer permission, as the feature API checks it."""
+    session = store.get(conn, session_id, ident.id, lock=lock) if ID.match(session_id) \
+        else None
     if session is None:
         raise SessionNotFound(f"Import session '{session_id}' was not found.")
+    security.require(session.resource_id, "data.write")
     return session
 
 
