@@ -3,7 +3,8 @@
 Every GET route the server has (taken from its own OpenAPI document, so a new route is
 covered without editing this file) is called anonymously with unknown ids, ids of
 resources the caller cannot read, unknown EPSG codes PostGIS knows, and an upload and an
-import session that belong to someone else. A fingerprint of every row of every table (row
+import session that belong to someone else (with no credentials, and with a session cookie
+that is not valid). A fingerprint of every row of every table (row
 count plus the physical position and creating transaction of each row version, which any
 INSERT, UPDATE or DELETE changes) must be the same before and after.
 """
@@ -18,7 +19,7 @@ import pytest
 from ..feature_attachment.helpers import attach, jpeg, new_feature, upload
 from ..feature_layer.helpers import make_layer
 from ..principals import allow, set_acl, system_ids
-from ..util import make_group
+from ..util import Client, make_group
 
 #: EPSG codes PostGIS knows that no other test stores in a layer (reading must not register).
 FRESH_EPSG = (25832, 3395, 2154)
@@ -92,7 +93,9 @@ def test_openapi_lists_the_get_routes(anon):
         assert expected in paths, paths
 
 
-def test_anonymous_gets_write_nothing(server, anon, hidden, public):
+@pytest.mark.parametrize("cookie", [None, "not-a-session"], ids=["plain", "stale-cookie"])
+def test_anonymous_gets_write_nothing(server, hidden, public, cookie):
+    anon = Client(server.url, headers={"Cookie": f"ngw_sid={cookie}"} if cookie else None)
     paths = get_paths(anon)
     variants = [
         {"id": str(UNKNOWN_ID), "fid": str(UNKNOWN_ID), "aid": str(UNKNOWN_ID)},
