@@ -15,6 +15,7 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from .. import db, file_storage
+from ..auth.identity import current_identity
 from ..errors import ValidationError
 from ..feature_layer.access import OnFeatureLayer, current_layer
 from ..feature_layer.exceptions import FeatureNotFound
@@ -124,7 +125,9 @@ def image(id: int, fid: int, aid: int):
     if size is None:
         thumbs.require_image(att)
         return file_storage.send(thumbs.source(conn, att), mime_type=att.mime_type)
-    found = thumbs.thumbnail(conn, att, size[0], size[1], crop)
+    # Anonymous reads never write: they reuse stored thumbnails but do not add any.
+    found = thumbs.thumbnail(conn, att, size[0], size[1], crop,
+                             keep=not current_identity().is_guest)
     if isinstance(found, Rendered):
         return Response(found.data, mimetype=found.mime_type)
     return file_storage.send(found)

@@ -100,13 +100,24 @@ def _jpeg_name(name: str | None) -> str | None:
     if name is None:
         return None
     stem, ext = posixpath.splitext(name)
+    if ext.lower() in (".jpg", ".jpeg"):  # a body name already says JPEG
+        return name
     return (stem if ext.lower() in (".heic", ".heif") else name) + ".jpg"
 
 
-def store_upload(conn: Connection, ref: Any) -> StoredFile:
-    """Store a finished upload (422 if unknown or unfinished); HEIC becomes JPEG."""
+def _meta_name(ref: Any) -> str | None:
+    name = ref.get("name") if isinstance(ref, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def store_upload(conn: Connection, ref: Any, *, name: str | None = None) -> StoredFile:
+    """Store a finished upload (422 if unknown or unfinished); HEIC becomes JPEG.
+
+    The file is named by ``name`` (the request body's), else by the upload meta's ``name``,
+    else by the upload's own: NextGIS Mobile creates its tus upload with its local
+    attachment number as ``filename`` and names the photo only in the body."""
     upload = file_upload.get_finished(conn, ref)
-    name = upload.name
+    name = name or _meta_name(ref) or upload.name
     mime = upload.mime_type if upload.mime_type not in (None, "", OCTET_STREAM) else None
     stored: FileRef | None = None
     if mime in image.HEIC_TYPES:
@@ -149,10 +160,10 @@ def _new(conn: Connection, fid: int, spec: ItemSpec) -> NewAttachment:
     if spec.file_upload is None:
         raise ValidationError("A new attachment needs 'file_upload' (the meta of a finished "
                               "upload).", data={"feature_id": fid})
-    got = store_upload(conn, spec.file_upload)
     values = spec.values
+    got = store_upload(conn, spec.file_upload, name=values.get("name"))
     return NewAttachment(
-        feature_id=fid, fileobj_id=got.ref.id, name=got.name or values.get("name"),
+        feature_id=fid, fileobj_id=got.ref.id, name=got.name,
         keyname=values.get("keyname"),
         mime_type=got.mime_type or values.get("mime_type") or got.ref.mime_type,
         description=values.get("description"), size=got.ref.size, file_meta=got.file_meta)
@@ -163,7 +174,7 @@ def _changed(conn: Connection, att: Attachment, spec: ItemSpec) -> tuple[Attachm
     values = {k: v for k, v in spec.values.items()}
     if spec.file_upload is None:
         return replace(att, **values), None  # type: ignore[arg-type]
-    got = store_upload(conn, spec.file_upload)
+    got = store_upload(conn, spec.file_upload, name=values.get("name"))
     if got.name is not None:
         values["name"] = got.name
     values["mime_type"] = got.mime_type or values.get("mime_type") or got.ref.mime_type

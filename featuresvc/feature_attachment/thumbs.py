@@ -44,10 +44,11 @@ def source(conn: Connection, att: Attachment) -> FileRef:
     return ref
 
 
-def thumbnail(conn: Connection, att: Attachment, width: int, height: int, crop: bool
-              ) -> FileRef | image.Rendered:
+def thumbnail(conn: Connection, att: Attachment, width: int, height: int, crop: bool, *,
+              keep: bool = True) -> FileRef | image.Rendered:
     """The stored thumbnail, rendering and storing it on first use. Returns the rendered
-    bytes themselves only when they could not be kept (the source went meanwhile)."""
+    bytes themselves when they are not kept: ``keep=False`` (anonymous reads never write)
+    or the source went meanwhile."""
     require_image(att)
     cached = store.thumbnail(conn, att.fileobj_id, width, height, crop)
     if cached is not None and (ref := file_storage.get(conn, cached)) is not None:
@@ -57,6 +58,8 @@ def thumbnail(conn: Connection, att: Attachment, width: int, height: int, crop: 
                                    crop)
     except image.NotAnImage:
         raise AttachmentNotImage(att.id, att.mime_type) from None
+    if not keep:
+        return rendered
     ref = file_storage.write_stream(conn, [rendered.data], component=COMPONENT,
                                     mime_type=rendered.mime_type)
     if store.add_thumbnail(conn, att.fileobj_id, width, height, crop, ref.id):

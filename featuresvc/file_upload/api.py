@@ -3,8 +3,8 @@
 
 Who may upload: authenticated users (guests get 401, as in NGW without guest uploads). An
 upload belongs to its creator: other users (administrators excepted) get 404 for its item
-routes. Upload ids are unguessable, and consumers (file buckets, attachments) accept any
-finished upload id, as NGW does.
+routes, and consumers (file buckets, attachments, layer sources, imports) treat it as an
+unknown upload id (NGW accepts any id; an id that leaks must not hand over the file).
 """
 
 from __future__ import annotations

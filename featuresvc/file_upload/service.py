@@ -4,7 +4,9 @@ Public functions for other components:
 
 * :func:`consume` ``(conn, ref, component=) -> FileRef``: a finished upload becomes a stored
   file (hard link, no copy); ``ref`` is an upload id or an upload meta dict (only ``id`` is
-  read). 422 FileUploadNotFound / FileUploadNotCompleted.
+  read). 422 FileUploadNotFound / FileUploadNotCompleted. In a request, another user's
+  upload (administrators excepted) is exactly an unknown id: taking it would hand its bytes
+  to the caller.
 * :func:`get_finished` ``(conn, ref) -> Upload`` and :func:`open_upload` ``(upload)`` to read
   an upload's bytes without storing them (e.g. a zip to unpack).
 * :func:`upload_id_of` ``(ref, location)``: the id in an upload meta, or 422.
@@ -21,11 +23,12 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import Connection, Engine
 
 from .. import db
 from .. import file_storage as storage
+from ..auth.identity import current_identity
 from ..config import Settings
 from ..file_storage import FileRef, FileTooLarge
 from ..file_storage.local import FileWriter
@@ -66,11 +69,20 @@ def get_finished(conn: Connection, ref: Any) -> Upload:
     """A finished upload, share-locked until the caller commits (422 if unknown/unfinished)."""
     upload_id = upload_id_of(ref)
     upload = store.get(conn, upload_id, lock=True)
-    if upload is None or area().size(upload_id) is None:
+    if upload is None or not _may_use(upload) or area().size(upload_id) is None:
         raise FileUploadNotFound(upload_id)
     if not upload.complete:
         raise FileUploadNotCompleted(upload_id)
     return upload
+
+
+def _may_use(upload: Upload) -> bool:
+    """The caller's own upload, or any for administrators (they may read any); outside a
+    request (command line tools) the operator may use any."""
+    if not has_request_context():
+        return True
+    ident = current_identity()
+    return upload.owner_user_id == ident.id or ident.is_administrator
 
 
 def open_upload(upload: Upload) -> BinaryIO:

@@ -30,7 +30,7 @@ from ..errors import ServiceError, ValidationError
 from ..feature_layer import layers, write
 from ..feature_layer.loader import Rows, gc_paused
 from ..feature_layer.model import Layer
-from ..file_upload import FileUploadNotFound, get_finished
+from ..file_upload import get_finished
 from ..resource import store as resource_store
 from ..spatial_ref_sys import service as srs_service
 from . import session_rows, store
@@ -72,14 +72,14 @@ def _writable_layer(conn: Connection, resource_id: int, *, lock: bool = False) -
 
 def _session(conn: Connection, ident: Identity, session_id: str, *,
              lock: bool = False) -> store.Session:
-    """The caller's session: the layer permission first (as the feature API), then owner."""
-    found = store.get_any(conn, session_id) if ID.match(session_id) else None
-    if found is None:
-        raise SessionNotFound(f"Import session '{session_id}' was not found.")
-    security.require(found.resource_id, "data.write")
-    session = store.get(conn, session_id, ident.id, lock=lock)
+    """The caller's session. Another user's session answers exactly as a missing one (it is
+    looked up by owner before anything else, so neither its layer's permissions nor its
+    existence show); then the layer permission, as the feature API checks it."""
+    session = store.get(conn, session_id, ident.id, lock=lock) if ID.match(session_id) \
+        else None
     if session is None:
         raise SessionNotFound(f"Import session '{session_id}' was not found.")
+    security.require(session.resource_id, "data.write")
     return session
 
 
@@ -256,9 +256,7 @@ def create(conn: Connection, ident: Identity, body: Any) -> dict[str, Any]:
     if body.get("source") is None:
         raise ValidationError("Missing required field - at `$.source`.",
                               data={"location": ["body", "source"]})
-    upload = get_finished(conn, body["source"])
-    if upload.owner_user_id != ident.id and not ident.is_administrator:
-        raise FileUploadNotFound(upload.id)
+    upload = get_finished(conn, body["source"])  # another user's upload: unknown (422)
     wanted = body.get("source_layer")
     with _open(conn, upload.meta()) as dataset:
         src = dataset.pick_layer(wanted if isinstance(wanted, str) else None)

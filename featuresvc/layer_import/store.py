@@ -59,13 +59,6 @@ def insert(conn: Connection, values: dict[str, Any]) -> None:
             "mapping": _json(values["mapping"])})
 
 
-def get_any(conn: Connection, session_id: str) -> Session | None:
-    """Whoever owns it (to check the layer permission before the owner)."""
-    row = conn.execute(text(f"SELECT {_COLUMNS} FROM layer_import_session WHERE id = :id"),
-                       {"id": session_id}).first()
-    return None if row is None else Session(*row)
-
-
 def get(conn: Connection, session_id: str, owner_user_id: int, *,
         lock: bool = False) -> Session | None:
     row = conn.execute(text(

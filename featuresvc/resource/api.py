@@ -201,9 +201,10 @@ def volume(id: int):
 
 
 @route(bp, "/api/resource/quota", methods=["GET"], name="resource.quota", access=Public(),
-       summary="Resource quota", response=QuotaResponse)
+       summary="Resource quota (count: the resources the caller may read)",
+       response=QuotaResponse)
 def quota():
-    return json_response({"limit": None, "count": store.count(db.connection())})
+    return json_response({"limit": None, "count": service.readable_count(context())})
 
 
 @route(bp, "/api/component/resource/check_quota", methods=["POST"],

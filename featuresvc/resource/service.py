@@ -19,7 +19,7 @@ from ..errors import ForbiddenError
 from ..http import load
 from . import classes, sections, store
 from .access import PermissionResolver
-from .acl import READ, Rule
+from .acl import READ, Node, Rule
 from .exceptions import (
     AttributeUpdateForbidden,
     DisplayNameNotUnique,
@@ -34,6 +34,7 @@ from .sections import Context
 from .store import Resource
 
 _body_schema = ResourceBody()
+DATA_READ = "data.read"
 ADMIN_REQUIRED = ("resource.read", "resource.update", "resource.change_permissions")
 
 
@@ -278,16 +279,33 @@ def remove_subtree(ctx: Context, resource_id: int) -> list[int]:
     return [n.id for n in nodes]
 
 
+def readable_subtree(ctx: Context, resource_id: int) -> list[Node]:
+    """The resource and the descendants the caller may read, parents first (a hidden child
+    and everything under it is left out, as if it did not exist)."""
+    nodes = store.subtree(ctx.conn, resource_id)
+    ctx.resolver.load([resource_id])
+    ctx.resolver.add_nodes(nodes)
+    return [n for n in nodes if READ in (ctx.resolver.permissions(n.id) or ())]
+
+
 def volume(ctx: Context, resource_id: int) -> int:
-    """Bytes stored for the subtree, as reported by the sections that store data."""
-    resources = store.get_many(ctx.conn, [n.id for n in store.subtree(ctx.conn, resource_id)])
+    """Bytes stored for the subtree, as reported by the sections that store data; only
+    resources the caller may read count, and only those whose data it may read
+    (``data.read``): sizes must not reveal hidden resources or unreadable data."""
+    nodes = [n for n in readable_subtree(ctx, resource_id)
+             if DATA_READ in (ctx.resolver.permissions(n.id) or ())]
     total = 0
-    for res in resources:
+    for res in store.get_many(ctx.conn, [n.id for n in nodes]):
         for section in sections.sections_for(classes.get(res.cls)):
             measure = getattr(section, "volume", None)
             if measure is not None:
                 total += measure(ctx.conn, res)
     return total
+
+
+def readable_count(ctx: Context) -> int:
+    """How many resources the caller may read (the quota's count: no hidden ones)."""
+    return len(readable_subtree(ctx, 0))
 
 
 def get_readable(ctx: Context, resource_id: int) -> Resource:

@@ -203,10 +203,6 @@ def lock(conn: Connection, resource_id: int) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('resource_tree'))"))
 
 
-def count(conn: Connection) -> int:
-    return conn.execute(text("SELECT count(*) FROM resource")).scalar_one()
-
-
 def search(conn: Connection, where: list[str], params: dict[str, Any]) -> list[Resource]:
     """``where`` clauses come from the search filter whitelist; values are bound parameters."""
     sql = f"SELECT {_COLUMNS} FROM resource r"

@@ -2,9 +2,11 @@
 public helpers other components call (``get_srs``, ``require_srs``, ``transformer``,
 ``transform``).
 
-Ids are PostGIS srids: an EPSG system's id is its code (any code PostGIS knows is registered
-on first use), custom systems get 990001..998999 and are mirrored into PostGIS's
-``spatial_ref_sys`` so ``ST_Transform(geom, id)`` agrees with the Python side.
+Ids are PostGIS srids: an EPSG system's id is its code (any code PostGIS knows is readable
+straight from PostGIS's ``spatial_ref_sys``, and registered in the catalogue only when a write
+stores it, e.g. a layer's SRS: a read never writes), custom systems get 990001..998999 and
+are mirrored into PostGIS's ``spatial_ref_sys`` so ``ST_Transform(geom, id)`` agrees with
+the Python side.
 """
 
 from __future__ import annotations
@@ -88,17 +90,22 @@ def list_srs(conn: Connection) -> list[Srs]:
     return [_from_row(row) for row in store.list_all(conn)]
 
 
-def get_srs(conn: Connection, srs_id: int) -> Srs | None:
-    """The SRS with this id; an EPSG code PostGIS knows is registered on first use."""
+def get_srs(conn: Connection, srs_id: int, *, register: bool = False) -> Srs | None:
+    """The SRS with this id; an EPSG code PostGIS knows is answered from PostGIS.
+
+    Reads never write (anonymous GETs must not grow the catalogue); ``register=True`` is for
+    writes that store the id (a layer's SRS references the catalogue row).
+    """
     if not 0 < srs_id <= SRID_MAX:
         return None
     row = store.get(conn, srs_id)
     if row is None and srs_id < SRID_LOCAL:
-        row = _register_epsg(conn, srs_id)
+        row = _register_epsg(conn, srs_id) if register else _epsg_row(conn, srs_id)
     return None if row is None else _from_row(row)
 
 
-def require_srs(conn: Connection, srs_id: Any, *, location: str | Sequence[str] = "srs") -> Srs:
+def require_srs(conn: Connection, srs_id: Any, *, location: str | Sequence[str] = "srs",
+                register: bool = False) -> Srs:
     """Like :func:`get_srs` for ids that come from a request (possibly as a string).
 
     An unknown or non-integer id is a 422 ``SRSNotFound`` (spec Decision 2). ``location`` is
@@ -112,26 +119,63 @@ def require_srs(conn: Connection, srs_id: Any, *, location: str | Sequence[str] 
         number = int(srs_id)
     except (TypeError, ValueError):
         raise SRSNotFound(srs_id, parts) from None
-    srs = get_srs(conn, number)
+    srs = get_srs(conn, number, register=register)
     if srs is None:
         raise SRSNotFound(number, parts)
     return srs
 
 
-def _register_epsg(conn: Connection, code: int) -> Any:
-    """Insert an EPSG code PostGIS knows; concurrent registrations are harmless no-ops."""
+@dataclass(frozen=True)
+class _EpsgRow:
+    """A catalogue row as it would be registered, built without writing."""
+
+    id: int
+    display_name: str
+    auth_name: str
+    auth_srid: int
+    wkt: str
+    catalog_id: None
+    system: bool
+    geographic: bool
+
+
+def _epsg_crs(conn: Connection, code: int) -> tuple[CRS, str] | None:
     srtext = store.postgis_epsg(conn, code)
     if srtext is None:
         return None
     try:
-        crs = CRS.from_epsg(code)
+        return CRS.from_epsg(code), srtext
     except CRSError:
         try:
-            crs = CRS.from_wkt(srtext)
+            return CRS.from_wkt(srtext), srtext
         except CRSError:
             return None
+
+
+def _epsg_names(crs: CRS, code: int) -> tuple[str, ...]:
     # A custom SRS may already use the NGW-style name: fall back to the bare code.
-    for name in (f"{crs.name} (EPSG:{code})", f"EPSG:{code}", f"EPSG:{code} ({crs.name})"):
+    return f"{crs.name} (EPSG:{code})", f"EPSG:{code}", f"EPSG:{code} ({crs.name})"
+
+
+def _epsg_row(conn: Connection, code: int) -> _EpsgRow | None:
+    """What :func:`_register_epsg` would register, read-only (the same name choice)."""
+    found = _epsg_crs(conn, code)
+    if found is None:
+        return None
+    crs, srtext = found
+    name = next((n for n in _epsg_names(crs, code) if not store.name_taken(conn, n)), None)
+    if name is None:
+        return None
+    return _EpsgRow(code, name, "EPSG", code, srtext, None, False, crs.is_geographic)
+
+
+def _register_epsg(conn: Connection, code: int) -> Any:
+    """Insert an EPSG code PostGIS knows; concurrent registrations are harmless no-ops."""
+    found = _epsg_crs(conn, code)
+    if found is None:
+        return None
+    crs, srtext = found
+    for name in _epsg_names(crs, code):
         store.insert_epsg(conn, code, name, srtext, crs.is_geographic)
         row = store.get(conn, code)
         if row is not None:

@@ -36,6 +36,11 @@ def postgis_epsg(conn: Connection, code: int) -> str | None:
     ).scalar()
 
 
+def name_taken(conn: Connection, display_name: str) -> bool:
+    return conn.execute(text("SELECT EXISTS (SELECT 1 FROM srs WHERE display_name = :n)"),
+                        {"n": display_name}).scalar_one()
+
+
 def insert_epsg(conn: Connection, code: int, display_name: str, wkt_: str,
                 geographic: bool) -> None:
     """Register an EPSG code; a concurrent registration (or a name clash) is a no-op."""

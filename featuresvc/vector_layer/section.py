@@ -90,8 +90,8 @@ def _srs_id(ctx: Context, data: dict) -> int:
     if srs_id is None:
         raise ValidationError("Missing required field - at `$.vector_layer.srs.id`.",
                               data={"location": ["body", "vector_layer", "srs", "id"]})
-    return srs_service.require_srs(ctx.conn, srs_id,
-                                   location="body.vector_layer.srs.id").id
+    return srs_service.require_srs(ctx.conn, srs_id, location="body.vector_layer.srs.id",
+                                   register=True).id
 
 
 class VectorLayerSection:

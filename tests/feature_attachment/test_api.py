@@ -27,12 +27,14 @@ def test_create_list_get(admin, layer, fid):
     assert admin.ok("GET", att_url(layer, fid).rstrip("/")) == [item]  # no trailing slash
 
 
-def test_upload_name_and_mime_override_the_body(admin, layer, fid):
+def test_body_name_and_upload_mime_win(admin, layer, fid):
+    # The body names the attachment (NextGIS Mobile names photos only there, see
+    # test_attachment_naming.py); the type stays the upload's.
     meta = upload(admin, "real.jpg", jpeg())
     aid = admin.ok("POST", att_url(layer, fid), json={
         "file_upload": meta, "name": "other.png", "mime_type": "image/png"})["id"]
     item = admin.ok("GET", att_url(layer, fid, aid))
-    assert (item["name"], item["mime_type"]) == ("real.jpg", "image/jpeg")
+    assert (item["name"], item["mime_type"]) == ("other.png", "image/jpeg")
     # An upload without a name (raw PUT) and with unknown bytes: the body's values apply.
     raw = admin.ok("PUT", "/api/component/file_upload/", 201, data=b"\x00\x01\x02 blob",
                    headers={"Content-Type": "application/octet-stream"})

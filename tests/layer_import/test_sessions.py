@@ -139,7 +139,7 @@ def test_sessions_belong_to_their_user(admin, group, make_user):
     admin.ok("PUT", f"/api/resource/{group}", json={"resource": {"permissions": [
         *acl, *allow(writer_id, "resource.read", "data.read", "data.write")]}})
     for client, exception in ((writer, "ImportSessionNotFound"),
-                              (stranger, "ResourceNotFound")):
+                              (stranger, "ImportSessionNotFound")):
         for method, path in (("GET", url), ("PUT", url), ("DELETE", url),
                              ("GET", url + "/validation"), ("POST", url + "/apply")):
             resp = client.request(method, path, json={})

@@ -70,8 +70,10 @@ def test_unknown_id(anon):
 
 
 @pytest.mark.parametrize("code", [32637, 2056])
-def test_epsg_auto_registration(anon, code):
-    # Concurrent first uses must all succeed and register exactly one row.
+def test_epsg_read_then_registered_by_a_layer(admin, anon, code):
+    # Reading an EPSG code PostGIS knows answers from PostGIS and registers nothing (an
+    # anonymous GET never writes); the first layer stored in it registers it, exactly once
+    # even when several layers are created concurrently.
     results = []
 
     def fetch():
@@ -88,7 +90,26 @@ def test_epsg_auto_registration(anon, code):
     assert srs["id"] == code and srs["auth_name"] == "EPSG" and srs["auth_srid"] == code
     assert srs["protected"] and not srs["system"] and not srs["geographic"]
     assert f"(EPSG:{code})" in srs["display_name"]
+    assert code not in [s["id"] for s in anon.ok("GET", f"{BASE}/")]
+
+    created = []
+
+    def create():
+        created.append(admin.post("/api/resource/", json={
+            "resource": {"cls": "vector_layer", "parent": {"id": 0},
+                         "display_name": unique("srs-layer")},
+            "vector_layer": {"srs": {"id": code}, "geometry_type": "POINT", "fields": []}}))
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in created] == [201] * 4, [r.text for r in created]
     assert [s["id"] for s in anon.ok("GET", f"{BASE}/")].count(code) == 1
+    assert anon.ok("GET", f"{BASE}/{code}") == srs
+    for r in created:
+        admin.ok("DELETE", f"/api/resource/{r.json()['id']}")
 
 
 def test_custom_from_wkt_update_delete(admin, anon, custom):

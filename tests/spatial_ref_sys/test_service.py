@@ -32,7 +32,10 @@ def conn(server):
 def test_get_and_require(conn):
     srs = get_srs(conn, 4326)
     assert srs.id == 4326 and srs.system and srs.protected and srs.geographic
-    assert get_srs(conn, 21781).auth_srid == 21781  # registered on first use
+    assert get_srs(conn, 21781).auth_srid == 21781  # answered from PostGIS
+    assert conn.exec_driver_sql("SELECT count(*) FROM srs WHERE id = 21781").scalar() == 0
+    assert get_srs(conn, 21781, register=True).auth_srid == 21781  # a write registers it
+    assert conn.exec_driver_sql("SELECT count(*) FROM srs WHERE id = 21781").scalar() == 1
     assert get_srs(conn, 999) is None and get_srs(conn, 0) is None
     assert require_srs(conn, "3857").id == 3857
     assert require_srs(conn, 3857.0).id == 3857
