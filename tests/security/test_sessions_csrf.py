@@ -36,8 +36,9 @@ def _writes(admin, gid):
          f'"display_name": "{name}"}}}}',
          lambda: not [r for r in admin.ok("GET", f"/api/resource/?parent={gid}")
                       if r["resource"]["display_name"] == name]),
-        ("PUT", f"/api/resource/{child}", f'{{"resource": {{"display_name": "{name}"}}}}',
-         lambda: admin.ok("GET", f"/api/resource/{child}")["resource"]["display_name"] != name),
+        ("PUT", f"/api/resource/{child}", f'{{"resource": {{"display_name": "{name}-2"}}}}',
+         lambda: admin.ok("GET", f"/api/resource/{child}")["resource"]["display_name"]
+         != name + "-2"),
         ("PATCH", f"/api/resource/{layer}/feature/",
          f'[{{"id": {fid}, "fields": {{"s": "{name}"}}}}]',
          lambda: admin.ok("GET", f"/api/resource/{layer}/feature/{fid}")["fields"]["s"]
@@ -138,10 +139,16 @@ def test_configured_origins_and_forwarded_host(admin, proxied, server):
                  "ForbiddenError")
     # A trusted proxy's X-Forwarded-Host/-Proto define the server's own origin.
     forwarded = {"X-Forwarded-Host": "gis.example.net", "X-Forwarded-Proto": "https"}
-    session = login(proxied, user.keyname, PASSWORD, Origin="https://gis.example.net",
-                    **forwarded)
-    me = session.ok("GET", f"{AUTH}/current_user", headers=forwarded)
-    assert me["id"] == user.id
+    resp = Client(proxied).post(f"{AUTH}/login",
+                                json={"login": user.keyname, "password": PASSWORD},
+                                headers={"Origin": "https://gis.example.net", **forwarded})
+    assert resp.status_code == 200, resp.text
+    session = Client(proxied)  # the cookie is Secure: hand it over as the proxy would
+    session.session.cookies.set("ngw_sid", resp.cookies["ngw_sid"])
+    envelope(session.post(f"{AUTH}/logout", headers={"Origin": "https://gis.example.net"}),
+             403, "ForbiddenError")  # without the proxy's headers the origin is 127.0.0.1
+    assert session.ok("POST", f"{AUTH}/logout",
+                      headers={"Origin": "https://gis.example.net", **forwarded}) == {}
     # The same headers from an untrusted peer do not change the origin.
     resp = Client(server.url).post(f"{AUTH}/login",
                                    json={"login": user.keyname, "password": PASSWORD},
