@@ -5,7 +5,10 @@ with Retry-After until the window passes, even with the right password."""
 from __future__ import annotations
 
 import base64
+import os
 import random
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +17,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from ..principals import PASSWORD, create_user
-from ..util import unique
+from ..util import ROOT, unique
 from .sessions_util import AUTH, envelope, extra_node
 
 WINDOW = 30  # seconds: a test waits for a lock-out to pass, yet 40 failures fit in it
@@ -141,3 +144,25 @@ def test_forwarded_for_from_untrusted_peer_is_ignored(direct, db):
     for _ in range(2):
         envelope(via_login(direct, unique("nobody"), "x", address()), 401)
     assert_locked(via_login(direct, unique("nobody"), "x", address()), "address")
+
+
+def test_cleanup_forgets_ended_windows(server, test_settings, db):
+    """``featuresvc cleanup`` drops rows whose window and lock have ended, keeps the rest."""
+    ended, running = address(), address()
+    with db.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO auth_throttle (kind, key, failures, window_start, locked_until) VALUES "
+            "('address', :a, 50, now() - interval '2 hours', now() - interval '1 hour'), "
+            "('address', :b, 50, now() - interval '2 hours', now() + interval '1 hour')"),
+            {"a": ended, "b": running})
+    env = {**os.environ, "FEATURESVC_DATA_DIR": str(test_settings.data_path),
+           "FEATURESVC_DATABASE_URL": server.database_url}
+    env.pop("FEATURESVC_CONFIG", None)
+    out = subprocess.run([sys.executable, "-m", "featuresvc.cli", "cleanup"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr + out.stdout
+    assert "login throttle rows:" in out.stdout
+    with db.connect() as conn:
+        left = conn.execute(text("SELECT key FROM auth_throttle WHERE key IN (:a, :b)"),
+                            {"a": ended, "b": running}).scalars().all()
+    assert left == [running]
