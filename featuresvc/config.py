@@ -118,9 +118,11 @@ def _check_security(settings: Settings) -> None:
         settings.csrf_origins  # noqa: B018 - parsed for validation
     except ValueError as exc:
         raise ConfigError(f"Setting 'csrf_trusted_origins': {exc}.") from None
-    if min(settings.login_throttle_login_failures, settings.login_throttle_address_failures,
-           settings.login_throttle_window) < 1:
-        raise ConfigError("Settings 'login_throttle_*' must be at least 1.")
+    for name in ("login_throttle_login_failures", "login_throttle_address_failures",
+                 "login_throttle_window"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"Setting '{name}' must be at least 1, got "
+                              f"{getattr(settings, name)}.")
 
 
 def _coerce(name: str, raw: Any, target: type) -> Any:

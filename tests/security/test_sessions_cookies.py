@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
+import requests
+from sqlalchemy import create_engine, text
 
 from ..principals import PASSWORD, create_user, system_ids
-from ..util import Client
+from ..util import Client, unique
 from .sessions_util import AUTH, envelope, extra_node, login
 
 HTTPS = {"X-Forwarded-Proto": "https"}
@@ -119,3 +123,22 @@ def test_own_password_change_keeps_the_current_session_only(admin, server):
     basic = Client(server.url, auth=(user.keyname, "mine-2"))
     basic.ok("PUT", f"{AUTH}/user/{user.id}", json={"password": "mine-3"})
     assert not _alive(current, user.id)
+
+
+def test_client_address_is_the_last_untrusted_forwarded_for_hop(behind_proxy, server):
+    """With 10.0.0.0/8 and 127.0.0.1 trusted, the client of "spoof, client, 10.x" is the
+    client: the left-most entry is whatever the client itself sent."""
+    client, spoof = f"198.51.100.{random.randrange(1, 255)}", "192.0.2.1"
+    resp = requests.post(f"{behind_proxy}{AUTH}/login", timeout=60,
+                         json={"login": unique("nobody"), "password": "x"},
+                         headers={"X-Forwarded-For": f"{spoof}, {client}, 10.1.2.3"})
+    envelope(resp, 401, "InvalidCredentialsException")
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            keys = set(conn.execute(text(
+                "SELECT key FROM auth_throttle WHERE kind = 'address' "
+                "AND key IN (:c, :s, '10.1.2.3')"), {"c": client, "s": spoof}).scalars())
+    finally:
+        engine.dispose()
+    assert keys == {client}
