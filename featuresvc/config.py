@@ -6,10 +6,13 @@ Every setting is a field of :class:`Settings`; ``config.example.ini`` documents 
 from __future__ import annotations
 
 import configparser
+import ipaddress
 import os
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 SECTION = "featuresvc"
 ENV_PREFIX = "FEATURESVC_"
@@ -59,10 +62,78 @@ class Settings:
     def uses_private_cluster(self) -> bool:
         return not self.database_url
 
+    # -- Sessions, cookies and running behind a proxy (security) --------------------------------
+    # Always mark the session cookie Secure (it is anyway when the request came over https).
+    session_cookie_secure: bool = False
+    # Origins, besides the server's own, allowed to send cookie-authenticated writes and logins
+    # (comma-separated, e.g. "https://app.example.org").
+    csrf_trusted_origins: str = ""
+    # Proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For/-Proto/-Host count.
+    trusted_proxies: str = ""
+    # Failed logins allowed per login and per client address within the window (seconds);
+    # past either limit the caller gets 429 until the window has passed.
+    login_throttle_login_failures: int = 10
+    login_throttle_address_failures: int = 50
+    login_throttle_window: int = 15 * 60
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return tuple(ipaddress.ip_network(item, strict=False)
+                     for item in _items(self.trusted_proxies))
+
+    @cached_property
+    def csrf_origins(self) -> frozenset[str]:
+        return frozenset(normalize_origin(item) for item in _items(self.csrf_trusted_origins))
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _items(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def normalize_origin(origin: str) -> str:
+    """``scheme://host[:port]`` in lower case without the scheme's default port, as browsers
+    send it in ``Origin``; raises ValueError for anything else."""
+    parts = urlsplit(origin.strip())
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if scheme not in _DEFAULT_PORTS or not host or parts.path.strip("/") or parts.query \
+            or parts.username is not None:
+        raise ValueError(f"not an http(s) origin: {origin!r}")
+    port = parts.port
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}"
+
+
+def _check_security(settings: Settings) -> None:
+    try:
+        settings.trusted_proxy_networks  # noqa: B018 - parsed for validation
+    except ValueError as exc:
+        raise ConfigError(f"Setting 'trusted_proxies': {exc}.") from None
+    try:
+        settings.csrf_origins  # noqa: B018 - parsed for validation
+    except ValueError as exc:
+        raise ConfigError(f"Setting 'csrf_trusted_origins': {exc}.") from None
+    for name in ("login_throttle_login_failures", "login_throttle_address_failures",
+                 "login_throttle_window"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"Setting '{name}' must be at least 1, got "
+                              f"{getattr(settings, name)}.")
+
 
 def _coerce(name: str, raw: Any, target: type) -> Any:
     if not isinstance(raw, str):
         return raw
+    if target is bool:
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"Setting '{name}' must be true or false, got {raw!r}.")
     if target is int:
         try:
             return int(raw)
@@ -78,7 +149,7 @@ def load_settings(
 ) -> Settings:
     """Build the settings in the documented order of precedence."""
     env = dict(os.environ if env is None else env)
-    types = {f.name: (int if f.type in ("int", int) else str) for f in fields(Settings)}
+    types = {f.name: {"int": int, "bool": bool}.get(str(f.type), str) for f in fields(Settings)}
     values: dict[str, Any] = {}
 
     config_file = config_file or env.get(ENV_PREFIX + "CONFIG")
@@ -106,4 +177,5 @@ def load_settings(
             or settings.cleanup_interval < 0:
         raise ConfigError("Settings 'upload_max_size', 'upload_lifetime' and "
                           "'cleanup_interval' must not be negative.")
+    _check_security(settings)
     return settings

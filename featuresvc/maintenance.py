@@ -1,4 +1,5 @@
-"""Cleanup: expired uploads, upload files without a row, stored files without a row.
+"""Cleanup: expired uploads, upload files without a row, stored files without a row, ended
+login-throttle windows.
 
 Run by ``featuresvc cleanup`` and periodically by every server worker; a PostgreSQL advisory
 lock lets only one process run it at a time (the others skip that round).
@@ -22,11 +23,14 @@ CLEANUP_LOCK_ID = 0x46535644  # migrations use 0x46535643
 
 
 def cleanup(engine: Engine, settings: Settings) -> dict[str, int]:
+    from .auth.store import throttle_sweep
     from .file_storage import sweep_orphans
     from .file_upload.service import sweep
 
     stats = sweep(engine, settings)
     stats["orphan_files"] = sweep_orphans(engine, settings)
+    with engine.begin() as conn:
+        stats["login_throttle_rows"] = throttle_sweep(conn, settings.login_throttle_window)
     return stats
 
 

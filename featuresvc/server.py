@@ -24,6 +24,9 @@ class FeatureServer(BaseApplication):
             "errorlog": "-",
             "loglevel": settings.log_level.lower(),
             "post_worker_init": _post_worker_init,
+            # X-Forwarded-Proto counts only from ``trusted_proxies`` (featuresvc.proxy);
+            # gunicorn would otherwise believe it from any local peer.
+            "secure_scheme_headers": {},
             **(options or {}),
         }
         super().__init__()

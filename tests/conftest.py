@@ -42,6 +42,11 @@ def server(test_settings, database_url, tmp_path_factory):
         "FEATURESVC_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "FEATURESVC_WORKERS": str(DEFAULT_WORKERS),
         "FEATURESVC_THREADS": "4",
+        # The access matrix and others use wrong credentials on purpose, all from 127.0.0.1:
+        # the login throttle's defaults would lock them out. tests/security/ starts its own
+        # nodes to test the throttle.
+        "FEATURESVC_LOGIN_THROTTLE_LOGIN_FAILURES": "1000000",
+        "FEATURESVC_LOGIN_THROTTLE_ADDRESS_FAILURES": "1000000",
     }
     env.pop("FEATURESVC_CONFIG", None)
     log = tmp_path_factory.mktemp("server") / "server.log"

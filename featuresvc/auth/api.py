@@ -11,8 +11,8 @@ from ..routing import route
 from ..security import Administrator, Authenticated, Public
 from . import service, store
 from .exceptions import AuthenticationRequired, InvalidCredentialsException, PrincipalNotFound
-from .identity import SESSION_COOKIE, current_identity, system_principals
-from .passwords import new_secret, secret_hash, verify_password
+from .identity import SESSION_COOKIE, check_login, current_identity, system_principals
+from .passwords import new_secret, secret_hash
 from .schema import GroupWrite, Login, TokenCreate, TokenCreated, UserWrite
 
 bp = Blueprint("auth", __name__, description="Authentication, users and groups")
@@ -33,11 +33,8 @@ def _login_body() -> dict:
 def login():
     body = _login_body()
     conn = db.connection()
-    row = store.user_by_login(conn, body["login"])
-    usable = row is not None and not row.system
-    valid = verify_password(row.password_hash if usable else None, body["login"],
-                            body["password"])
-    if not (usable and valid):
+    row = check_login(conn, body["login"], body["password"])
+    if row is None:
         raise InvalidCredentialsException()
     if row.disabled:
         raise InvalidCredentialsException("User is disabled.")
@@ -47,8 +44,14 @@ def login():
     resp = json_response({"id": row.id, "keyname": row.keyname,
                           "display_name": row.display_name, "home_url": None})
     resp.set_cookie(SESSION_COOKIE, sid, max_age=max_age, httponly=True, samesite="Lax",
-                    path="/")
+                    path="/", secure=_secure_cookie())
     return resp
+
+
+def _secure_cookie() -> bool:
+    """Secure when configured, or when the request came over https (directly or through a
+    trusted proxy's X-Forwarded-Proto, see featuresvc.proxy)."""
+    return current_app.config["FEATURESVC"].session_cookie_secure or request.scheme == "https"
 
 
 @route(bp, "/api/component/auth/logout", methods=["POST"], name="auth.logout",
@@ -58,7 +61,8 @@ def logout():
     if sid:
         store.delete_session(db.connection(), secret_hash(sid))
     resp = json_response({})
-    resp.delete_cookie(SESSION_COOKIE, path="/")
+    resp.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Lax",
+                       secure=_secure_cookie())
     return resp
 
 
@@ -110,7 +114,10 @@ def user_item(id: int):
 @route(bp, "/api/component/auth/user/<int:id>", methods=["PUT"], name="auth.user.item",
        access=Administrator(), body=UserWrite, summary="Update a user (partial)")
 def user_update(id: int):
-    service.update_user(db.connection(), id, parse_body(UserWrite()))
+    ident, sid = current_identity(), request.cookies.get(SESSION_COOKIE)
+    own = secret_hash(sid) if sid and ident.auth_medium == "session" and ident.id == id \
+        else None
+    service.update_user(db.connection(), id, parse_body(UserWrite()), keep_session=own)
     return json_response({})
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ..errors import ServiceError, ValidationError
+from ..errors import ForbiddenError, ServiceError, ValidationError
 
 
 class InvalidCredentialsException(ServiceError):
@@ -43,3 +43,22 @@ class PrincipalNotFound(ServiceError):
 class PrincipalNotUnique(ValidationError):
     component = "auth"
     ngw_class = "PrincipalNotUnique"
+
+
+class CrossOriginRequest(ForbiddenError):
+    """A cookie-authenticated write (or a login) sent from another site's page (CSRF)."""
+
+    component = "auth"
+    ngw_class = "ForbiddenError"
+
+
+class TooManyLoginAttempts(ServiceError):
+    """Too many failed logins for a login or from an address: refused until the lock ends."""
+
+    status_code = 429
+    title = "Too many failed logins"
+    component = "auth"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, data={"retry_after": retry_after},
+                         headers={"Retry-After": str(retry_after)})

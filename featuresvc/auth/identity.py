@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g, request
 from sqlalchemy import Connection
 
-from . import store
+from . import store, throttle
 from .exceptions import InvalidCredentialsException, MalformedAuthorization
 from .passwords import secret_hash, verify_password
 
@@ -61,13 +62,25 @@ def _basic(conn: Connection, payload: str) -> Identity:
         raise MalformedAuthorization("Malformed Basic authorization header.") from None
     if not _:
         raise MalformedAuthorization("Malformed Basic authorization header.")
-    row = store.user_by_login(conn, login)
-    usable = row is not None and not row.system
-    if not verify_password(row.password_hash if usable else None, login, password):
+    row = check_login(conn, login, password)
+    if row is None:
         raise InvalidCredentialsException()
     if row.disabled:
         raise InvalidCredentialsException("User is disabled.")
     return _identity(conn, row, "basic")
+
+
+def check_login(conn: Connection, login: str, password: str) -> Any:
+    """The user row if ``password`` is right, else None; throttled (429 while locked) by
+    login and client address, whether a worker has the credentials cached or not."""
+    from .. import db
+
+    row = store.user_by_login(conn, login)
+    usable = row is not None and not row.system
+    ok = throttle.check_password(
+        conn, db.engine(), current_app.config["FEATURESVC"], login, request.remote_addr,
+        lambda: verify_password(row.password_hash if usable else None, login, password))
+    return row if ok else None
 
 
 def _by_id(conn: Connection, user_id: int | None, medium: str) -> Identity | None:

@@ -74,12 +74,18 @@ def create_user(conn: Connection, data: dict[str, Any]) -> int:
     return user_id
 
 
-def update_user(conn: Connection, user_id: int, data: dict[str, Any]) -> None:
+def update_user(conn: Connection, user_id: int, data: dict[str, Any], *,
+                keep_session: str | None = None) -> None:
+    """Update a user; a new or removed password ends the user's sessions, except
+    ``keep_session`` (the id hash of the session making the change, if it is theirs)."""
     row = get(conn, user_id, "U")
     if row.system and set(data) - {"display_name", "description", "disabled"}:
         raise ValidationError("System users can not be changed except display name, "
                               "description and the disabled flag.")
-    store.update_principal(conn, user_id, _values(data, USER_FIELDS))
+    values = _values(data, USER_FIELDS)
+    store.update_principal(conn, user_id, values)
+    if "password_hash" in values:
+        store.delete_user_sessions(conn, user_id, keep=keep_session)
     if "member_of" in data:
         store.set_memberships(conn, user_id=user_id,
                               ids=_check_ids(conn, data["member_of"], "G", "member_of"))
@@ -132,6 +138,7 @@ def set_password(conn: Connection, login: str, password: str) -> None:
     if row is None or row.system:
         raise ValidationError(f"User '{login}' was not found.")
     store.update_principal(conn, row.id, {"password_hash": hash_password(password)})
+    store.delete_user_sessions(conn, row.id)
 
 
 def generate_password() -> str:

@@ -185,3 +185,57 @@ def user_by_session(conn: Connection, id_hash: str) -> int | None:
 def delete_session(conn: Connection, id_hash: str) -> None:
     conn.execute(text("DELETE FROM auth_session WHERE id_hash = :h OR "
                       "expires < now() AT TIME ZONE 'utc'"), {"h": id_hash})
+
+
+def delete_user_sessions(conn: Connection, user_id: int, keep: str | None = None) -> None:
+    """End every session of a user, except ``keep`` (the id hash of the caller's own)."""
+    conn.execute(text("DELETE FROM auth_session WHERE user_id = :u "
+                      "AND id_hash IS DISTINCT FROM :keep"), {"u": user_id, "keep": keep})
+
+
+# -- failed-login throttle -----------------------------------------------------------------------
+
+def throttle_locks(conn: Connection, keys: list[tuple[str, str]]) -> list[Any]:
+    """Rows of ``keys`` ((kind, key) pairs): failures, and seconds left of a running lock."""
+    return list(conn.execute(
+        text("SELECT kind, key, failures, "
+             "CAST(ceil(extract(epoch FROM locked_until - now())) AS integer) AS retry_after "
+             "FROM auth_throttle WHERE (kind, key) IN "
+             "(SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:keys AS text[])))"),
+        {"kinds": [k for k, _ in keys], "keys": [v for _, v in keys]},
+    ))
+
+
+def throttle_failure(conn: Connection, kind: str, key: str, limit: int, window: int) -> int | None:
+    """Count one failure atomically; returns the seconds of the lock it started, if any.
+
+    A window older than ``window`` seconds starts over; reaching ``limit`` failures locks the
+    key for ``window`` seconds from now."""
+    row = conn.execute(text("""
+        INSERT INTO auth_throttle AS t (kind, key, failures, window_start, locked_until)
+        VALUES (:kind, :key, 1, now(),
+                CASE WHEN :limit <= 1 THEN now() + make_interval(secs => :window) END)
+        ON CONFLICT (kind, key) DO UPDATE SET
+            failures = CASE WHEN t.window_start <= now() - make_interval(secs => :window)
+                            THEN 1 ELSE t.failures + 1 END,
+            window_start = CASE WHEN t.window_start <= now() - make_interval(secs => :window)
+                                THEN now() ELSE t.window_start END,
+            locked_until = CASE
+                WHEN (CASE WHEN t.window_start <= now() - make_interval(secs => :window)
+                           THEN 1 ELSE t.failures + 1 END) >= :limit
+                THEN now() + make_interval(secs => :window) ELSE t.locked_until END
+        RETURNING CAST(ceil(extract(epoch FROM locked_until - now())) AS integer) AS lock
+        """), {"kind": kind, "key": key, "limit": limit, "window": window}).first()
+    return row.lock if row.lock and row.lock > 0 else None
+
+
+def throttle_reset(conn: Connection, kind: str, key: str) -> None:
+    conn.execute(text("DELETE FROM auth_throttle WHERE kind = :kind AND key = :key"),
+                 {"kind": kind, "key": key})
+
+
+def throttle_sweep(conn: Connection, window: int) -> int:
+    """Forget windows and locks that have ended; returns how many rows went."""
+    return conn.execute(text(
+        "DELETE FROM auth_throttle WHERE window_start < now() - make_interval(secs => :w) "
+        "AND (locked_until IS NULL OR locked_until < now())"), {"w": window}).rowcount
