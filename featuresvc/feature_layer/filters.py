@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from ..errors import ValidationError
 from ..spatial_ref_sys import service as srs_service
+from ..text import find_nul
 from . import geometry as geometry_io
 from .exceptions import FVersioningNotEnabled
 from .loader import WriteOptions
@@ -237,6 +238,8 @@ def parse_expression(layer: Layer, raw: str | Any) -> Node | None:
             raw = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise _expr_error("not valid JSON.") from None
+        if find_nul(raw) is not None:
+            raise _expr_error("text must not contain a NUL character (\\u0000).")
     return _node(layer, raw, 0)
 
 
