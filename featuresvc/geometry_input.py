@@ -71,28 +71,32 @@ def _read_one(reader: Callable[..., Any], text: Any, index: int) -> Any:
 
 def check(geoms: np.ndarray) -> None:
     """Refuse what PostGIS refuses on input: short or unclosed rings, one-point lines."""
+    found = malformed(geoms)
+    if found:
+        index = min(found)
+        raise BadGeometry(index, found[index])
+
+
+def malformed(geoms: np.ndarray) -> dict[int, str]:
+    """Index -> reason for each geometry (None entries skipped) PostGIS would refuse."""
     parts, owner = _flatten(np.asarray(geoms, dtype=object))
     types = shapely.get_type_id(parts)
     counts = shapely.get_num_coordinates(parts)
-    failures: list[tuple[int, str]] = []
-    bad_lines = np.flatnonzero(np.isin(types, _LINES) & (counts == 1))
-    if bad_lines.size:
-        failures.append((int(owner[bad_lines[0]]), "a line needs at least 2 points"))
+    found: dict[int, str] = {}
+    for i in np.flatnonzero(np.isin(types, _LINES) & (counts == 1)):
+        found.setdefault(int(owner[i]), "a line needs at least 2 points")
     polys = np.flatnonzero(types == _POLYGON)
     if polys.size:
         rings, ring_owner = shapely.get_rings(parts[polys], return_index=True)
         ring_counts = shapely.get_num_coordinates(rings)
-        short = np.flatnonzero((ring_counts > 0) & (ring_counts < 4))
-        if short.size:
-            failures.append((int(owner[polys[ring_owner[short[0]]]]),
-                             f"a polygon ring has {int(ring_counts[short[0]])} points, it "
-                             "needs at least 4"))
-        open_ = np.flatnonzero((ring_counts > 0) & ~shapely.is_closed(rings))
-        if open_.size:
-            failures.append((int(owner[polys[ring_owner[open_[0]]]]),
-                             "a polygon ring is not closed (first point != last point)"))
-    if failures:
-        raise BadGeometry(*min(failures))
+        for r in np.flatnonzero((ring_counts > 0) & (ring_counts < 4)):
+            found.setdefault(int(owner[polys[ring_owner[r]]]),
+                             f"a polygon ring has {int(ring_counts[r])} points, it needs at "
+                             "least 4")
+        for r in np.flatnonzero((ring_counts > 0) & ~shapely.is_closed(rings)):
+            found.setdefault(int(owner[polys[ring_owner[r]]]),
+                             "a polygon ring is not closed (first point != last point)")
+    return found
 
 
 def _flatten(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

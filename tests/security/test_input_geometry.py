@@ -111,3 +111,28 @@ def test_valid_geometries_still_work(admin, poly):
                     params={"intersects": ok})["filtered_count"] == 1
     assert admin.ok("POST", "/api/component/spatial_ref_sys/3857/geom_area",
                     json={"geom": ok})["value"] > 0
+
+
+IMPORT_BAD = {
+    "short ring": ("POLYGON", "POLYGON((0 0,1 1,0 0))"),
+    "curve": ("LINESTRING", "CIRCULARSTRING(0 0,1 1,2 0)"),
+    "curve polygon": ("POLYGON", "CURVEPOLYGON(CIRCULARSTRING(0 0,1 1,2 0,1 -1,0 0))"),
+}
+
+
+@pytest.mark.parametrize("kind,wkt", IMPORT_BAD.values(), ids=IMPORT_BAD.keys())
+def test_import_refuses_bad_geometry(admin, kind, wkt):
+    """A layer created from a file (CSV with a WKT column): the bad row is reported by
+    number in a 422, and with skip_errors it is left out; never a 500."""
+    from ..layer_import.helpers import create_from, features
+    from ..util import make_group
+    parent = make_group(admin, 0)
+    good = {"POLYGON": "POLYGON((0 0,0 1,1 1,0 0))", "LINESTRING": "LINESTRING(0 0,1 1)"}[kind]
+    csv = f'WKT,n\n"{good}",1\n"{wkt}",2\n'.encode()
+    up = admin.ok("POST", "/api/component/file_upload/", files={"file": ("data.csv", csv)})
+    meta = up["upload_meta"][0]
+    body = create_from(admin, parent, meta, 422, srs={"id": 4326}, cast_geometry_type=kind)
+    assert "#2" in body["message"], body["message"]
+    lid = create_from(admin, parent, meta, srs={"id": 4326}, cast_geometry_type=kind,
+                      skip_errors=True)["id"]
+    assert [f["fields"]["n"] for f in features(admin, lid)] == [1]
