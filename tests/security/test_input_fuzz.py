@@ -112,7 +112,8 @@ filter_exprs = st.recursive(
     lambda inner: st.builds(lambda op, xs: [op, *xs], st.sampled_from(["all", "any", "!"]),
                             st.lists(inner, max_size=3)),
     max_leaves=8)
-query_values = st.one_of(nasty_wkt, names, numbers.map(_num), wkt, filter_exprs.map(
+query_values = st.one_of(nasty_wkt, names, numbers.map(_num), st.integers(-2**80, 2**80).map(str),
+                         wkt, filter_exprs.map(
     lambda e: __import__("json").dumps(e)), st.sampled_from(["s,-i", "-zz", "i,,d", "-"]))
 queries = st.dictionaries(st.sampled_from(PARAMS), query_values, max_size=4)
 

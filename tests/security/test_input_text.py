@@ -165,3 +165,13 @@ def test_nul_in_export_name(admin, layer):
         resp = admin.post("/api/component/feature_layer/export", json={
             "format": "CSV", "resources": [{"id": layer, "name": name}]})
         _assert_422(resp)
+
+
+def test_nul_in_feature_batch_names_the_feature(admin, layer):
+    for ext in ({"description": "a\x00b"},
+                {"attachment": [{"file_upload": {"id": "0" * 32}, "name": "a\x00"}]}):
+        resp = admin.patch(feature_url(layer), json=[
+            {"fields": {"s": "ok"}}, {"fields": {}, "extensions": ext}])
+        assert _assert_422(resp)["message"].startswith("Feature #1: "), resp.text
+    _assert_422(admin.post(feature_url(layer), json={
+        "fields": {}, "extensions": {"description": "a\x00b"}}), names="description")
