@@ -175,3 +175,37 @@ def test_nul_in_feature_batch_names_the_feature(admin, layer):
         assert _assert_422(resp)["message"].startswith("Feature #1: "), resp.text
     _assert_422(admin.post(feature_url(layer), json={
         "fields": {}, "extensions": {"description": "a\x00b"}}), names="description")
+
+
+@pytest.mark.parametrize("params", [
+    {"limit": str(2**70)}, {"limit": "1", "offset": str(2**70)}, {"id": str(2**70)},
+    {"id__in": f"1,{2**40}"}, {"fld_b__eq": str(2**70)}, {"fld_b__in": f"1,-{2**70}"},
+])
+def test_out_of_range_query_values(admin, layer2, params):
+    """Numbers no PostgreSQL column or LIMIT holds: a 422 naming the parameter, before the
+    database sees them."""
+    name = next(iter(params)) if "offset" not in params else "offset"
+    paths = [feature_url(layer2)]
+    if name not in ("limit", "offset"):  # the count ignores paging
+        paths.append(f"/api/resource/{layer2}/feature_count")
+    for path in paths:
+        _assert_422(admin.get(path, params=params), names=name)
+
+
+@pytest.fixture(scope="module")
+def layer2(admin, parent):
+    return make_layer(admin, parent, fields=[("s", "STRING"), ("b", "BIGINT")])
+
+
+def test_long_filter_values_are_fine(admin, layer):
+    resp = admin.get(feature_url(layer), params={"fld_s__eq": "x" * 1500,
+                                                 "id__in": ",".join(["1"] * 500)})
+    assert resp.status_code == 200
+
+
+def test_tus_long_file_name(admin):
+    import base64
+    name = base64.b64encode(("n" * 300).encode()).decode()
+    resp = admin.post("/api/component/file_upload/", headers={
+        "Tus-Resumable": "1.0.0", "Upload-Length": "2", "Upload-Metadata": f"name {name}"})
+    _assert_422(resp, names="File name")
