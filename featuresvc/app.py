@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_smorest import Api
 
-from . import __version__, db, envelope, registry
+from . import __version__, db, envelope, http, registry
 from .auth import csrf
 from .config import Settings, load_settings
 from .errors import InternalServerError
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
         api.register_blueprint(bp)
     envelope.init_app(app)  # after Api, so its handlers replace flask-smorest's
     app.before_request(_require_declared_access)
+    app.before_request(http.refuse_nul_in_query)
     app.before_request(csrf.protect)
     if settings.trusted_proxy_networks:
         app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxy_networks)

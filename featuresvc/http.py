@@ -13,6 +13,7 @@ import orjson
 from flask import Response, current_app, request
 
 from .errors import MalformedJSONBody, ValidationError
+from .text import find_nul
 
 JSON_MIME = "application/json"
 
@@ -28,7 +29,9 @@ def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = 
     return resp
 
 
-def json_body(*, allow_empty: bool = False, default: Any = None) -> Any:
+def json_body(*, allow_empty: bool = False, default: Any = None, nul_check: bool = True) -> Any:
+    """The request's JSON. ``nul_check=False`` only for bodies whose loader checks every
+    string itself and names the item (feature batches: "Feature #3: ...")."""
     raw = request.get_data(cache=True)
     limit = current_app.config["FEATURESVC"].max_json_body
     if len(raw) > limit:
@@ -39,9 +42,27 @@ def json_body(*, allow_empty: bool = False, default: Any = None) -> Any:
             return default
         raise MalformedJSONBody("Request body is empty, a JSON document was expected.")
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise MalformedJSONBody(f"Failed to parse JSON body: {exc}.") from None
+    # JSON can only carry NUL as an escape; PostgreSQL stores no NUL in text, so any string or
+    # key holding one is refused here for every component (README "Input limits").
+    if nul_check and b"\\u0000" in raw:
+        path = find_nul(body)
+        if path is not None:
+            raise ValidationError(f"Text must not contain a NUL character (\\u0000) - at "
+                                  f"`{path}`.", data={"location": ["body", path]})
+    return body
+
+
+def refuse_nul_in_query() -> None:
+    """No query parameter name or value may hold a NUL (``%00``): no field, filter or name
+    can contain one, and PostgreSQL would refuse it deep inside a query."""
+    for key, value in request.args.items(multi=True):
+        if "\x00" in key or "\x00" in value:
+            name = key.replace("\x00", "\\x00")
+            raise ValidationError(f"Query parameter '{name}' must not contain a NUL "
+                                  "character (%00).", data={"location": ["query", name]})
 
 
 def _first_error(messages: Any, path: str = "$") -> tuple[str, str]:

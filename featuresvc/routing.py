@@ -54,18 +54,12 @@ def route(
                 if challenge is exc:
                     raise
                 raise challenge from exc
-            except sa_exc.DataError as exc:
-                # A value PostgreSQL cannot take (a NUL in text, a number out of range):
-                # bad input, so a 422 rather than a 500, whichever component sent it.
+            except (sa_exc.DBAPIError, psycopg.Error) as exc:
                 db.rollback()
-                log.warning("%s %s: data error: %s", request.method, request.path, exc.orig)
-                reason = str(exc.orig).splitlines()[0].rstrip(".")
-                raise ValidationError(f"Invalid value: {reason}.") from exc
-            except (sa_exc.OperationalError, psycopg.OperationalError) as exc:
-                db.rollback()
-                if not _transient(exc):
-                    raise
-                raise TransactionConflict() from exc  # logged (with its cause) as a 503
+                mapped = _database_error(exc)
+                if mapped is None:
+                    raise  # our bug (or the database is down): a 500, logged
+                raise mapped from exc
             except BaseException:
                 db.rollback()
                 raise
@@ -91,12 +85,45 @@ def route(
     return decorator
 
 
-def _transient(exc: Exception) -> bool:
-    """PostgreSQL's class 40 (deadlock, serialization failure): the transaction was rolled
-    back whole and the same request may well succeed when sent again. It may come from
-    SQLAlchemy (wrapped) or from a store's raw psycopg cursor."""
-    sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None) or ""
-    return sqlstate.startswith("40")
+#: SQLSTATE classes that only bad input reaches: 22 data exception (NUL in text, number out
+#: of range, bad JSON escape), 23 integrity constraint violation (a duplicate or a dangling
+#: reference no service check caught first), 54 program limit exceeded (a value too large for
+#: its index row, too many columns).
+_INPUT_CLASSES = {
+    "22": "Invalid value",
+    "23": "The request conflicts with stored data (a duplicate or a missing reference)",
+    "54": "A value is too large to be stored or indexed",
+}
+
+
+def _sqlstate(exc: BaseException) -> str:
+    """SQLSTATE of an error from SQLAlchemy (wrapped) or from a store's raw psycopg cursor."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) or ""
+
+
+def _database_error(exc: BaseException) -> ServiceError | None:
+    """The answer for a database error, or None to let it be a 500.
+
+    Class 40 (deadlock, serialization failure): the transaction was rolled back whole and the
+    same request may well succeed when sent again, so 503 with Retry-After. Input classes
+    (see ``_INPUT_CLASSES``): 422 with PostgreSQL's first message line, which names the
+    problem but not our tables. Anything else (syntax, undefined object, connection lost)
+    is not the caller's fault and stays a 500.
+    """
+    sqlstate = _sqlstate(exc)
+    if sqlstate.startswith("40"):
+        return TransactionConflict()  # logged (with its cause) as a 503
+    summary = _INPUT_CLASSES.get(sqlstate[:2])
+    if summary is None:
+        return None
+    orig = getattr(exc, "orig", exc)
+    log.warning("%s %s: database refused input (%s): %s", request.method, request.path,
+                sqlstate, orig)
+    if sqlstate.startswith("22"):
+        primary = getattr(getattr(orig, "diag", None), "message_primary", None) or str(orig)
+        reason = primary.splitlines()[0].rstrip(".") if primary else "rejected by the database"
+        return ValidationError(f"{summary}: {reason}.")
+    return ValidationError(f"{summary}.")
 
 
 def query_param(name: str, type_: str = "string", description: str = "") -> dict[str, Any]:

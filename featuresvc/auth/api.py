@@ -25,7 +25,8 @@ def _login_body() -> dict:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
             and "login" in request.form:
         return {"login": request.form["login"], "password": request.form.get("password", "")}
-    return parse_body(Login())
+    # A NUL cannot match any login: wrong credentials (401) like NGW, not a 422.
+    return parse_body(Login(), nul_check=False)
 
 
 @route(bp, "/api/component/auth/login", methods=["POST"], name="auth.login", access=Public(),

@@ -3,6 +3,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ..text import KEYNAME_MAX, Name, Text
+
 KEYNAME = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_\-]*$",
                           error="Keyname must start with a letter and contain only letters, "
                                 "digits, '_' and '-'.")
@@ -14,9 +16,9 @@ class _Base(ma.Schema):
 
 
 class UserWrite(_Base):
-    keyname = fields.String(validate=KEYNAME)
-    display_name = fields.String(validate=validate.Length(min=1))
-    description = fields.String(allow_none=True)
+    keyname = fields.String(validate=[Name(KEYNAME_MAX), KEYNAME])
+    display_name = fields.String(validate=Name(min_length=1))
+    description = fields.String(allow_none=True, validate=Text())
     password = fields.Raw(allow_none=True)  # a string sets it, null/false removes it
     disabled = fields.Boolean()
     superuser = fields.Boolean()
@@ -25,9 +27,9 @@ class UserWrite(_Base):
 
 
 class GroupWrite(_Base):
-    keyname = fields.String(validate=KEYNAME)
-    display_name = fields.String(validate=validate.Length(min=1))
-    description = fields.String(allow_none=True)
+    keyname = fields.String(validate=[Name(KEYNAME_MAX), KEYNAME])
+    display_name = fields.String(validate=Name(min_length=1))
+    description = fields.String(allow_none=True, validate=Text())
     register = fields.Boolean()
     members = fields.List(fields.Integer(strict=True))
 
@@ -38,7 +40,7 @@ class Login(_Base):
 
 
 class TokenCreate(_Base):
-    description = fields.String(allow_none=True, load_default=None)
+    description = fields.String(allow_none=True, load_default=None, validate=Text())
     expires = fields.NaiveDateTime(allow_none=True, load_default=None)
 
 

@@ -28,6 +28,7 @@ from ..resource import store as resource_store
 from ..resource.store import Resource
 from ..routing import query_param, route
 from ..security import CheckedInView
+from ..text import name_problem
 from . import options as opts
 from . import service
 from .formats import FORMATS
@@ -125,6 +126,9 @@ def _query_args() -> tuple[MultiDict, list[tuple[int, str | None]]]:
 
 
 def _check_name(name: str, taken: set[str]) -> str:
+    problem = name_problem(name)
+    if problem:
+        raise ValidationError(f"File name parameter {problem}.")
     if not name or name in (".", "..") or os.path.basename(name) != name or "\\" in name:
         raise ValidationError(f"File name parameter '{name}' is not valid.")
     if name in taken:

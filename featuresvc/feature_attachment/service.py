@@ -22,6 +22,7 @@ from ..feature_layer.exceptions import FeatureNotFound
 from ..feature_layer.model import Layer
 from ..file_storage import FileRef
 from ..file_storage.mime import OCTET_STREAM
+from ..text import KEYNAME_MAX, mime_problem, name_problem, text_problem
 from . import image, store
 from .exceptions import AttachmentNotFound
 from .store import Attachment, NewAttachment
@@ -29,6 +30,11 @@ from .store import Attachment, NewAttachment
 COMPONENT = "feature_attachment"
 #: Attributes an item may set (spec 3.3 and 4.2); others (size, is_image…) are read-only.
 ATTRIBUTES = ("name", "keyname", "mime_type", "description")
+
+
+#: Per attribute: why a value cannot be stored (README "Input limits"), or None.
+_CHECKS = {"name": name_problem, "keyname": lambda v: name_problem(v, KEYNAME_MAX),
+           "mime_type": mime_problem, "description": text_problem}
 
 
 class BadItem(ValueError):
@@ -61,6 +67,9 @@ def parse_item(data: Any, *, with_id: bool = True) -> ItemSpec:
             raise BadItem(f"attachment '{key}' must be a string or null")
         if key == "mime_type" and not value:
             continue  # a file always has a type: null or "" leaves it as it is
+        problem = value and _CHECKS[key](value)
+        if problem:
+            raise BadItem(f"attachment '{key}' {problem}")
         spec.values[key] = value
     return spec
 

@@ -10,6 +10,7 @@ import nh3
 from sqlalchemy import Connection
 
 from ..feature_layer.model import Layer
+from ..text import text_problem
 from . import store
 
 
@@ -23,6 +24,9 @@ def load(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError("'description' must be a string or null")
+    problem = text_problem(value, None)
+    if problem:
+        raise ValueError(f"'description' {problem}")
     return sanitize(value)
 
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import ValidationError
+from ..text import KEYNAME_MAX, NAME_MAX, name_problem
 from .layers import FieldPlan
 from .model import DATATYPES, FORBIDDEN_KEYNAMES, Field
 
@@ -28,6 +29,9 @@ def _str_attr(item: dict, key: str, loc: str) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise _fail("Expected a non-empty string", f"{loc}.{key}")
+    problem = name_problem(value, KEYNAME_MAX if key == "keyname" else NAME_MAX)
+    if problem:
+        raise _fail(f"Field {key} {problem}", f"{loc}.{key}")
     return value
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from ..errors import ValidationError
 from ..spatial_ref_sys import service as srs_service
+from ..text import find_nul
 from . import geometry as geometry_io
 from .exceptions import FVersioningNotEnabled
 from .loader import WriteOptions
@@ -31,6 +32,8 @@ EXPR_OPS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"
             "ilike": "ilike", "!ilike": "notilike"}
 EXPR_NULL_OPS = {"is_null": True, "!is_null": False, "!has": True, "has": False}
 MAX_DEPTH = 32
+INT4_MAX = 2**31 - 1
+INT8_MAX = 2**63 - 1
 TRUE = ("true", "yes", "1")
 FALSE = ("false", "no", "0")
 
@@ -73,6 +76,8 @@ def _int(args: Mapping[str, str], name: str) -> int | None:
                        name) from None
     if result < 0:
         raise _invalid(f"Query parameter '{name}' must not be negative.", name)
+    if result > INT8_MAX:  # PostgreSQL's LIMIT and OFFSET are bigint
+        raise _invalid(f"Query parameter '{name}' must be at most {INT8_MAX}.", name)
     return result
 
 
@@ -184,7 +189,10 @@ def _scalar(field: Field | None, raw: str, param: str) -> Any:
     name = "id" if field is None else field.keyname
     try:
         if field is None:
-            return int(raw)
+            value = int(raw)
+            if not -INT4_MAX - 1 <= value <= INT4_MAX:  # feature ids are PostgreSQL integers
+                raise BadValue(f"value '{raw}' is out of range for a feature id")
+            return value
         return parse_filter_value(field.datatype, raw)
     except (BadValue, ValueError) as exc:
         reason = str(exc) if isinstance(exc, BadValue) else f"value '{raw}' is not an integer"
@@ -237,6 +245,8 @@ def parse_expression(layer: Layer, raw: str | Any) -> Node | None:
             raw = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise _expr_error("not valid JSON.") from None
+        if find_nul(raw) is not None:
+            raise _expr_error("text must not contain a NUL character (\\u0000).")
     return _node(layer, raw, 0)
 
 

@@ -11,7 +11,6 @@ Dimensions: 2D input into a Z layer gets Z = 0 (field apps send 2D points to any
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +19,7 @@ import orjson
 import shapely
 from sqlalchemy import Connection
 
+from .. import geometry_input
 from ..errors import ValidationError
 from ..spatial_ref_sys import service as srs_service
 from .model import Layer, has_z
@@ -45,25 +45,19 @@ def parse(values: Sequence[Any], labels: Sequence[str], geom_format: str) -> np.
                 texts.append(value)
             else:
                 raise _fail(label, "geometry is not valid: expected a GeoJSON geometry object.")
-        reader, what = shapely.from_geojson, "GeoJSON"
+        what = "GeoJSON"
     else:
         for value, label in zip(values, labels, strict=True):
             if type(value) is not str:
                 raise _fail(label, "geometry is not valid: expected a WKT string.")
-        texts, reader, what = values, shapely.from_wkt, "WKT"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        geoms = reader(np.asarray(texts, dtype=object), on_invalid="ignore")
-    bad = np.flatnonzero(shapely.is_missing(geoms))
-    if bad.size:
-        raise _fail(labels[bad[0]], f"geometry is not valid ({what}): "
-                                    f"{_excerpt(values[bad[0]])}.")
-    return geoms
-
-
-def _excerpt(value: Any) -> str:
-    text = value if isinstance(value, str) else orjson.dumps(value).decode()
-    return repr(text if len(text) <= 80 else text[:77] + "...")
+        texts, what = values, "WKT"
+    try:
+        return geometry_input.read(texts, geom_format)
+    except geometry_input.BadGeometry as exc:
+        value = values[exc.index]
+        text = value if isinstance(value, str) else orjson.dumps(value).decode()
+        raise _fail(labels[exc.index], f"geometry is not valid ({what}): "
+                                       f"{geometry_input.describe(exc, text)}.") from None
 
 
 def conform(conn: Connection, geoms: np.ndarray, labels: Sequence[str], layer: Layer,
@@ -119,13 +113,12 @@ def parse_filter_geometry(conn: Connection, wkt: Any, layer: Layer, input_srs: i
     """The ``intersects`` geometry (any type) as EWKB in the layer SRS."""
     if not isinstance(wkt, str):
         raise ValidationError(f"Parameter '{name}' geometry is not valid.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        geom = shapely.from_wkt(wkt, on_invalid="ignore")
-    if geom is None:
-        raise ValidationError(f"Parameter '{name}' geometry is not valid.",
-                              data={"location": ["query", name]})
-    geoms = np.array([geom], dtype=object)
+    try:
+        geoms = geometry_input.read([wkt])
+    except geometry_input.BadGeometry as exc:
+        raise ValidationError(f"Parameter '{name}' geometry is not valid: "
+                              f"{geometry_input.describe(exc, wkt)}.",
+                              data={"location": ["query", name]}) from None
     if input_srs is not None and input_srs != layer.srs_id:
         geoms = srs_service.transform(geoms, input_srs, layer.srs_id, conn=conn)
     if not np.isfinite(shapely.get_coordinates(geoms, include_z=True)[:, :2]).all():

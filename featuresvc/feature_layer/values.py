@@ -234,9 +234,13 @@ def parse_filter_value(datatype: str, raw: str) -> Any:
     """A filter value typed by the field; GDAL sends floats like ``1.500000``."""
     if datatype in ("INTEGER", "BIGINT"):
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             pass
+        else:
+            if not -2**63 <= value < 2**63:  # no column holds it; PostgreSQL would refuse it
+                raise BadValue(f"value {_show(raw)} is out of range for {datatype}")
+            return value
         try:
             number = float(raw)
         except ValueError:

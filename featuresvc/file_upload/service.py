@@ -30,9 +30,11 @@ from .. import db
 from .. import file_storage as storage
 from ..auth.identity import current_identity
 from ..config import Settings
+from ..errors import ValidationError
 from ..file_storage import FileRef, FileTooLarge
 from ..file_storage.local import FileWriter
 from ..file_storage.mime import OCTET_STREAM
+from ..text import mime_problem, name_problem
 from . import store
 from .area import UploadArea, get_area, new_upload_id, valid_id
 from .exceptions import FileUploadNotCompleted, FileUploadNotFound, UploadConflict
@@ -106,8 +108,10 @@ def _mime(declared: str | None, head: bytes, name: str | None) -> str:
     """The declared type, unless absent or meaningless; then sniffed from the bytes."""
     if declared:
         declared = declared.split(";")[0].strip().lower()
+    # A declared type that is not type/subtype is meaningless too; it would otherwise be
+    # sent back as Content-Type of a download.
     if declared in (None, "", "application/x-www-form-urlencoded",
-                    OCTET_STREAM):
+                    OCTET_STREAM) or mime_problem(declared):
         return storage.sniff(head, name)
     return declared
 
@@ -118,6 +122,9 @@ def clean_name(name: str | None) -> str | None:
         return None
     name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     name = "".join(c for c in name if c.isprintable())
+    problem = name_problem(name)
+    if problem:
+        raise ValidationError(f"File name {problem}.")
     return name or None
 
 
@@ -155,11 +162,15 @@ def tus_create(conn: Connection, *, owner_user_id: int, length: int, name: str |
                mime_type: str | None) -> Upload:
     if length > max_size():
         raise FileTooLarge(max_size())
+    problem = mime_type and mime_problem(mime_type)
+    if problem:
+        raise ValidationError(f"Upload-Metadata file type {problem}.",
+                              data={"location": ["header", "Upload-Metadata"]})
+    name = clean_name(name)
     upload_id = new_upload_id()
     uploads = area()
     uploads.create_empty(upload_id)
     db.after_rollback(lambda: uploads.remove(upload_id))
-    name = clean_name(name)
     if length == 0:
         return store.insert(conn, upload_id, owner_user_id=owner_user_id, size=0, name=name,
                             mime_type=mime_type or OCTET_STREAM, complete=True,

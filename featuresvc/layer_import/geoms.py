@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS, Transformer
 
+from .. import geometry_input
 from ..feature_layer.model import base_type, has_z, is_multi
 
 TYPE_NAMES = {0: "POINT", 1: "LINESTRING", 2: "LINEARRING", 3: "POLYGON", 4: "MULTIPOINT",
@@ -46,7 +47,10 @@ def from_wkb(values: Any, fix: bool) -> tuple[np.ndarray, Errors]:
     if isinstance(values, pa.ChunkedArray | pa.Array):
         values = values.to_numpy(zero_copy_only=False)
     data = np.asarray(values, dtype=object)
-    geoms = _quiet(shapely.from_wkb, data, on_invalid="ignore")
+    try:
+        geoms = _quiet(shapely.from_wkb, data, on_invalid="ignore")
+    except NotImplementedError:  # a curved type somewhere: read one by one, report it
+        geoms = _read_each(shapely.from_wkb, data)
     errors: Errors = {}
     for i in np.flatnonzero(shapely.is_missing(geoms) & (data != None)):  # noqa: E711
         geoms[i], errors_i = _parse_one(shapely.from_wkb, data[i], fix)
@@ -58,13 +62,28 @@ def from_wkb(values: Any, fix: bool) -> tuple[np.ndarray, Errors]:
 def from_wkt(values: np.ndarray, fix: bool) -> tuple[np.ndarray, Errors]:
     """WKT strings (None for empty cells) -> geometries; unreadable ones reported."""
     data = np.asarray(values, dtype=object)
-    geoms = _quiet(shapely.from_wkt, data, on_invalid="ignore")
+    try:
+        geoms = _quiet(shapely.from_wkt, data, on_invalid="ignore")
+    except NotImplementedError:  # a curved type somewhere: read one by one, report it
+        geoms = _read_each(shapely.from_wkt, data)
     errors: Errors = {}
     for i in np.flatnonzero(shapely.is_missing(geoms) & (data != None)):  # noqa: E711
         geoms[i], errors_i = _parse_one(shapely.from_wkt, data[i], fix)
         if errors_i:
             errors[int(i)] = errors_i
     return geoms, errors
+
+
+def _read_each(reader: Callable[..., Any], data: np.ndarray) -> np.ndarray:
+    """Element-wise read; a value shapely cannot represent (curves) becomes None."""
+    out = np.full(len(data), None, dtype=object)
+    for i, value in enumerate(data):
+        if value is not None:
+            try:
+                out[i] = _quiet(reader, value, on_invalid="ignore")
+            except NotImplementedError:
+                pass
+    return out
 
 
 def _parse_one(reader: Callable[..., Any], value: Any, fix: bool) -> tuple[Any, str | None]:
@@ -154,6 +173,8 @@ class Converter:
         if self.transformer is not None:
             geoms = self._transform(geoms)
         self._finite(geoms, errors)
+        for i, reason in geometry_input.malformed(geoms).items():
+            self._drop(geoms, errors, i, f"geometry is not valid ({reason})")
         out = np.full(len(geoms), None, dtype=object)
         present = ~shapely.is_missing(geoms)
         if present.any():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ..text import KEYNAME_MAX, Name, Text
+
 
 class Ref(ma.Schema):
     class Meta:
@@ -33,9 +35,9 @@ class ResourceSection(ma.Schema):
 
     cls = fields.String()
     parent = fields.Nested(Ref, allow_none=True)
-    display_name = fields.String(validate=validate.Length(min=1))
-    keyname = fields.String(allow_none=True, validate=validate.Length(min=1, max=255))
-    description = fields.String(allow_none=True)
+    display_name = fields.String(validate=Name(min_length=1))
+    keyname = fields.String(allow_none=True, validate=Name(KEYNAME_MAX, min_length=1))
+    description = fields.String(allow_none=True, validate=Text())
     owner_user = fields.Nested(Ref)
     permissions = fields.List(fields.Nested(AclRule))
 

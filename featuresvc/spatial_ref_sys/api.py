@@ -8,9 +8,8 @@ from typing import Any
 import orjson
 import shapely
 from flask_smorest import Blueprint
-from shapely.errors import GEOSException
 
-from .. import db
+from .. import db, geometry_input
 from ..errors import ValidationError
 from ..http import json_response, parse_body
 from ..routing import route
@@ -51,16 +50,16 @@ def _item(srs_id: int) -> Srs:
 
 def _geom(value: Any, fmt: str = "wkt") -> shapely.Geometry:
     """A request geometry; bad WKT/GeoJSON or non-finite coordinates are a 422 on `geom`."""
+    if fmt == "geojson" and isinstance(value, dict):
+        value = orjson.dumps(value).decode()
+    if not isinstance(value, str):
+        raise ValidationError(f"Expected a {fmt.upper()} string - at `$.geom`.",
+                              data={"location": ["body", "geom"]})
     try:
-        if fmt == "geojson":
-            geom = shapely.from_geojson(value if isinstance(value, str) else orjson.dumps(value))
-        elif isinstance(value, str):
-            geom = shapely.from_wkt(value)
-        else:
-            raise TypeError
-    except (GEOSException, TypeError, ValueError, orjson.JSONEncodeError) as exc:
-        reason = f": {exc}" if str(exc) else ""
-        raise ValidationError(f"Invalid {fmt.upper()} geometry - at `$.geom`{reason}",
+        geom = geometry_input.read([value], fmt)[0]
+    except geometry_input.BadGeometry as exc:
+        raise ValidationError(f"Invalid {fmt.upper()} geometry - at `$.geom`: "
+                              f"{geometry_input.describe(exc, value)}.",
                               data={"location": ["body", "geom"]}) from None
     if geom is None or not service.all_finite(geom):
         raise ValidationError("Geometry has non-finite coordinates - at `$.geom`.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ..text import Name
 from .service import CONVERT_FORMATS
 
 
@@ -26,13 +27,13 @@ class SrsOut(ma.Schema):
 
 
 class SrsCreate(_Body):
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    display_name = fields.String(required=True, validate=Name(min_length=1))
     wkt = fields.String(required=True, validate=validate.Length(min=1),
                         metadata={"description": "OGC WKT or a PROJ string"})
 
 
 class SrsUpdate(_Body):
-    display_name = fields.String(validate=validate.Length(min=1, max=255))
+    display_name = fields.String(validate=Name(min_length=1))
     wkt = fields.String(validate=validate.Length(min=1))
 
 
