@@ -34,8 +34,8 @@ from ..errors import ValidationError
 from . import gdal_guard
 
 #: Single-file formats looked for inside a zip without shapefiles.
-ZIP_MEMBERS = (".geojson", ".json", ".gpkg", ".kml", ".gpx", ".csv", ".gml", ".fgb",
-               ".sqlite", ".xlsx", ".ods", ".mif", ".tab", ".dxf")
+ZIP_MEMBERS = (".geojson", ".json", ".geojsonl", ".geojsons", ".gpkg", ".kml", ".gpx", ".csv",
+               ".gml", ".fgb", ".xlsx", ".ods", ".mif", ".tab", ".dxf")
 #: Formats that cannot carry a coordinate system: their coordinates are taken as WGS 84.
 TABLE_DRIVERS = ("CSV", "XLSX", "ODS")
 OPEN_OPTIONS = {

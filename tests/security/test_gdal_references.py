@@ -11,7 +11,7 @@ import pytest
 
 from ..feature_layer.helpers import make_layer
 from ..file_upload.helpers import make_zip
-from .gdal_helpers import INSPECT, all_paths, gml, listening, upload, vrt
+from .gdal_helpers import INSPECT, PASSWD, all_paths, gml, listening, upload, vrt
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -147,3 +147,20 @@ def test_error_messages_name_the_upload_not_a_path(admin, nobody):
         resp = nobody.post(INSPECT, json={"id": meta["id"]})
         assert resp.status_code == 422, resp.text
         assert name in resp.json()["message"] or "ZIP" in resp.json()["message"], resp.text
+
+
+def test_cli_import_refuses_a_vrt(server, test_settings, admin, group, tmp_path):
+    """``featuresvc import`` given an uploaded file is confined the same way."""
+    from ..layer_import.test_cli import _run
+
+    with listening() as (url, hits):
+        for name, data in (("passwd.csv.vrt", vrt("CSV:/etc/passwd")),
+                           ("remote", vrt(f"/vsicurl/{url}/data.csv", layer="data"))):
+            path = tmp_path / name
+            path.write_bytes(data)
+            out = _run(server, test_settings, path, "--parent", group)
+            assert out.returncode != 0, out.stdout
+            assert "GDAL library failed to open the file" in out.stderr, out.stderr
+            assert not PASSWD.search(out.stdout + out.stderr), out.stderr
+        assert hits == []
+    assert admin.ok("GET", f"/api/resource/?parent={group}") == []
