@@ -3,7 +3,8 @@
 #   ./run.sh serve [featuresvc serve options]   set up, then serve http://127.0.0.1:8080/api/
 #   ./run.sh test  [pytest options]             set up, then run the whole test suite
 # As root it installs missing Debian packages with apt-get; PostgreSQL itself then runs as
-# Debian's unprivileged 'postgres' user (PostgreSQL refuses to run as root).
+# Debian's unprivileged 'postgres' user (PostgreSQL refuses to run as root), and the server's
+# web workers as the unprivileged 'featuresvc' system user (created if missing).
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -138,12 +138,44 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
                                    "threads": threads}.items() if v is not None}
     settings = dataclasses.replace(settings, **overrides)
     _check_port_free(settings.host, settings.port)
+    user = _service_user(settings)
     runtime = _prepared_settings(settings, create=True)
+    options = _hand_over(settings, user)
     from .server import run
 
     click.echo(f"featuresvc: serving http://{settings.host}:{settings.port}/api/ "
                f"({settings.workers} workers x {settings.threads} threads)")
-    run(runtime)
+    run(runtime, options)
+
+
+def _service_user(settings: Settings):
+    """As root: the workers' system user, created if missing (before the cluster starts, so
+    its socket can be granted to that user's group); None otherwise."""
+    from . import runas
+
+    if not runas.running_as_root():
+        return None
+    try:
+        return runas.ensure_user(settings.service_user)
+    except runas.RunAsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _hand_over(settings: Settings, user) -> dict:
+    """The data directory becomes the service user's; the gunicorn options that switch the
+    workers to it."""
+    from . import runas
+
+    if user is None:
+        return {}
+    try:
+        runas.own_data_dir(settings.data_path, user)
+        runas.grant_search(*runas.code_paths())
+    except OSError as exc:
+        raise click.ClickException(f"cannot give {settings.data_path} to '{user.name}': "
+                                   f"{exc.strerror}") from None
+    click.echo(f"featuresvc: started as root; the workers run as '{user.name}'", err=True)
+    return runas.gunicorn_options(user)
 
 
 @main.group()

@@ -53,6 +53,9 @@ class Settings:
     upload_lifetime: int = 24 * 3600
     # Seconds between periodic cleanups run inside the server; 0 turns them off.
     cleanup_interval: int = 3600
+    # Running as root (security: files given to GDAL): the unprivileged system user the web
+    # workers run as; created when missing, owns the data directory (except the cluster's).
+    service_user: str = "featuresvc"
 
     @property
     def data_path(self) -> Path:
@@ -178,4 +181,6 @@ def load_settings(
         raise ConfigError("Settings 'upload_max_size', 'upload_lifetime' and "
                           "'cleanup_interval' must not be negative.")
     _check_security(settings)
+    if not settings.service_user or settings.service_user == "root":
+        raise ConfigError("Setting 'service_user' must name an unprivileged user.")
     return settings

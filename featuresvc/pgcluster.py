@@ -3,11 +3,14 @@
 It listens only on a unix socket in ``<data_dir>/run`` (mode 0700), so two instances with
 different data directories never collide and nothing is reachable over TCP. PostgreSQL refuses
 to run as root: when we are root, the cluster files belong to Debian's ``postgres`` user and
-every server command runs as that user.
+every server command runs as that user. The web workers then run as the unprivileged service
+user (:mod:`featuresvc.runas`): the socket folder becomes ``postgres:<its group>`` mode 0750
+and the socket 0770, so that group (and root) is the only other way in.
 """
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import subprocess
@@ -31,10 +34,13 @@ class PrivateCluster:
     data_path: Path
     port: int
     bin_dir: Path
+    #: Group allowed to connect besides the owner (the service user's; root only).
+    socket_group: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PrivateCluster:
-        return cls(settings.data_path, settings.pg_port, Path(settings.pg_bin_dir))
+        return cls(settings.data_path, settings.pg_port, Path(settings.pg_bin_dir),
+                   settings.service_user)
 
     @property
     def pgdata(self) -> Path:
@@ -130,13 +136,32 @@ class PrivateCluster:
         self.init()
         self._prepare_dirs()
         if self.status():
+            self.grant_socket()
             return False
         self._run(
             "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.pgdata), "-l", str(self.logfile),
             "-o", f"-p {self.port}",
         )
         self._wait_ready()
+        self.grant_socket()
         return True
+
+    def grant_socket(self) -> None:
+        """As root: let the service user's group reach the socket (PostgreSQL creates it
+        0700 on every start; root may change it afterwards)."""
+        owner = self._owner
+        if owner is None or not self.socket_group:
+            return
+        try:
+            gid = grp.getgrnam(self.socket_group).gr_gid
+        except KeyError:  # not created yet: `serve` creates it before starting
+            return
+        os.chown(self.socket_dir, owner.pw_uid, gid)
+        os.chmod(self.socket_dir, 0o750)
+        socket = self.socket_dir / f".s.PGSQL.{self.port}"
+        if socket.exists():
+            os.chown(socket, owner.pw_uid, gid)
+            os.chmod(socket, 0o770)
 
     def stop(self) -> bool:
         if not self.status():

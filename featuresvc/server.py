@@ -42,9 +42,12 @@ class FeatureServer(BaseApplication):
 
 
 def _post_worker_init(worker) -> None:
-    """Per-worker background work (periodic cleanup), once the worker's app is loaded."""
+    """Per-worker set-up once the app is loaded: GDAL confined before any request can hand
+    it a file, then background work (periodic cleanup)."""
+    from .layer_import.gdal_guard import harden
     from .maintenance import start_periodic
 
+    harden()
     start_periodic(worker.wsgi)
 
 

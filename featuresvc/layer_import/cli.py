@@ -47,10 +47,12 @@ def run(settings: Settings, path: str, *, parent: int, name: str | None, layer: 
     from ..resource import service as resource_service
     from ..resource.access import resolver
     from ..resource.sections import Context
+    from .gdal_guard import harden
     from .service import LocalSource
 
     if not Path(path).is_file():
         raise click.ClickException(f"{path}: no such file")
+    harden()  # an uploaded file may be given to the CLI too
     app = create_app(settings=settings)
     bar = Progress(f"import {Path(path).name}", quiet)
     started = time.monotonic()

@@ -5,7 +5,10 @@ needs ``/vsizip/`` for archives, so a source is opened through a private tempora
 holding a symbolic link named with the upload's extension (sniffed from the first bytes when
 the name has none). A zip is looked into: its shapefile(s), else its single dataset file.
 
-Everything GDAL reports as unreadable becomes a 422 saying which file and why.
+GDAL is confined (:mod:`.gdal_guard`): the driver it would pick is identified first and only
+the drivers in ``READ_DRIVERS`` open a user file; archive members must stay inside the
+archive. Everything GDAL reports as unreadable becomes a 422 saying which file and why,
+with the upload's name in place of any server path.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 import warnings
 import zipfile
@@ -27,10 +31,11 @@ from pyogrio import errors as ogr_errors
 from pyogrio import raw
 
 from ..errors import ValidationError
+from . import gdal_guard
 
 #: Single-file formats looked for inside a zip without shapefiles.
-ZIP_MEMBERS = (".geojson", ".json", ".gpkg", ".kml", ".gpx", ".csv", ".gml", ".fgb",
-               ".sqlite", ".xlsx", ".ods", ".mif", ".tab", ".dxf")
+ZIP_MEMBERS = (".geojson", ".json", ".geojsonl", ".geojsons", ".gpkg", ".kml", ".gpx", ".csv",
+               ".gml", ".fgb", ".xlsx", ".ods", ".mif", ".tab", ".dxf")
 #: Formats that cannot carry a coordinate system: their coordinates are taken as WGS 84.
 TABLE_DRIVERS = ("CSV", "XLSX", "ODS")
 OPEN_OPTIONS = {
@@ -39,13 +44,33 @@ OPEN_OPTIONS = {
     "ODS": {"HEADERS": "FORCE"},
 }
 _EXT_DRIVER = {".csv": "CSV", ".tsv": "CSV", ".xlsx": "XLSX", ".ods": "ODS"}
-SUPPORTED = ("GeoPackage, GeoJSON, zipped ESRI Shapefile, KML/KMZ, GPX, GML, CSV and XLSX "
-             "(WKT or x/y columns), FlatGeobuf, MapInfo and other formats GDAL reads")
+SUPPORTED = ("GeoPackage, GeoJSON, GeoJSONSeq, zipped ESRI Shapefile, KML/KMZ, GPX, GML, "
+             "CSV, XLSX and ODS (WKT or x/y columns), FlatGeobuf, MapInfo (TAB/MIF), DXF")
+#: GDAL driver -> the name the 422 answer lists (``data.formats``).
+FORMATS = {"GPKG": "GeoPackage", "GeoJSON": "GeoJSON", "GeoJSONSeq": "GeoJSONSeq",
+           "ESRI Shapefile": "ESRI Shapefile (zipped)", "CSV": "CSV", "XLSX": "XLSX",
+           "ODS": "ODS", "KML": "KML/KMZ", "LIBKML": "KML/KMZ", "GPX": "GPX", "GML": "GML",
+           "MapInfo File": "MapInfo (TAB/MIF)", "FlatGeobuf": "FlatGeobuf", "DXF": "DXF"}
+#: Anything that looks like an absolute path or a /vsi chain in a GDAL message.
+_PATH = re.compile(r"(?<![\w.])(?:/vsi\w+/)?/[^\s'\",;:()]+")
 
 
 class SourceError(ValidationError):
     title = "Unsupported or unreadable file"
     component = "vector_layer"
+
+
+def _refused(name: str, driver: str | None) -> SourceError:
+    """422 for a file no allow-listed driver reads (or that GDAL read with another one)."""
+    reason = f"GDAL's {driver} driver is not accepted" if driver else \
+        "it is in no supported format"
+    return SourceError(f"GDAL library failed to open the file '{name}': {reason}.",
+                       detail=f"Supported: {SUPPORTED}.",
+                       data={"formats": _formats()})
+
+
+def _formats() -> list[str]:
+    return sorted(set(FORMATS.values()))
 
 
 @dataclass(frozen=True)
@@ -108,10 +133,23 @@ def _extension(path: str, name: str | None) -> str:
     return ext if len(ext) > 1 and ext[1:].isalnum() else _sniff(path)
 
 
-def _zip_target(path: str) -> str:
+def _check_members(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse members GDAL could resolve outside the archive: absolute or ``..`` names,
+    symbolic links."""
+    for info in archive.infolist():
+        parts = info.filename.replace("\\", "/").split("/")
+        if info.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0] \
+                or stat.S_ISLNK(info.external_attr >> 16):
+            raise SourceError(f"The archive '{name}' holds a member outside itself or a "
+                              "link; such archives are not accepted.",
+                              data={"member": info.filename[:200]})
+
+
+def _zip_target(path: str, name: str) -> str:
     """The GDAL path of the dataset inside a zip (spec 2.2: a zipped shapefile)."""
     try:
         with zipfile.ZipFile(path) as archive:
+            _check_members(archive, name)
             names = [n for n in archive.namelist()
                      if not n.endswith("/") and not n.startswith("__MACOSX/")]
     except zipfile.BadZipFile:
@@ -136,19 +174,24 @@ def _zip_target(path: str) -> str:
                       "data file.", detail=f"Supported: {SUPPORTED}.")
 
 
-def _gdal_error(exc: Exception, what: str = "GDAL library failed to open the file") -> \
-        SourceError:
-    reason = str(exc).split(";")[0].strip() or type(exc).__name__
-    return SourceError(f"{what}: {reason}", detail=f"Supported: {SUPPORTED}.")
-
-
 class Dataset:
     """An opened source file; use :func:`open_dataset`."""
 
-    def __init__(self, gdal_path: str, driver_hint: str | None):
+    def __init__(self, gdal_path: str, driver: str, driver_hint: str | None, name: str):
         self.path = gdal_path
+        #: The driver identified before opening; GDAL must report the same one.
+        self.driver = driver
         self.driver_hint = driver_hint
+        self.name = name
         self.open_options = OPEN_OPTIONS.get(driver_hint or "", {})
+
+    def _error(self, exc: Exception, what: str | None = None) -> SourceError:
+        """GDAL's reason, with the upload's name wherever GDAL names a server path."""
+        what = what or f"GDAL library failed to open the file '{self.name}'"
+        reason = str(exc).split(";")[0].strip() or type(exc).__name__
+        reason = _PATH.sub("\0", reason.replace(self.path, "\0")).replace("\0", self.name)
+        return SourceError(f"{what}: {reason}", detail=f"Supported: {SUPPORTED}.",
+                           data={"formats": _formats()})
 
     def as_text(self) -> None:
         """CSV cells as the text they are (import sessions validate them themselves)."""
@@ -161,7 +204,7 @@ class Dataset:
                 warnings.simplefilter("ignore")
                 layers = pyogrio.list_layers(self.path)
         except (ogr_errors.DataSourceError, ogr_errors.DataLayerError, OSError) as exc:
-            raise _gdal_error(exc) from None
+            raise self._error(exc) from None
         return [str(row[0]) for row in layers]
 
     def layer(self, name: str, *, count: bool = False) -> SourceLayer:
@@ -171,7 +214,9 @@ class Dataset:
                 info = pyogrio.read_info(self.path, layer=name, force_feature_count=count,
                                          **self.open_options)
         except (ogr_errors.DataSourceError, ogr_errors.DataLayerError) as exc:
-            raise _gdal_error(exc, f"Layer '{name}' could not be read") from None
+            raise self._error(exc, f"Layer '{name}' could not be read") from None
+        if info.get("driver") != self.driver:
+            raise _refused(self.name, info.get("driver"))
         fields = tuple(SourceField(str(n), t, s) for n, t, s in zip(
             info["fields"], info["ogr_types"], info["ogr_subtypes"], strict=True))
         return SourceLayer(name=name, driver=info.get("driver") or "", crs=info["crs"],
@@ -215,7 +260,7 @@ class Dataset:
                     yield meta, reader
         except (ogr_errors.DataSourceError, ogr_errors.DataLayerError,
                 ogr_errors.FieldError) as exc:
-            raise _gdal_error(exc, f"Layer '{layer.name}' could not be read") from None
+            raise self._error(exc, f"Layer '{layer.name}' could not be read") from None
 
 
 @contextmanager
@@ -223,7 +268,15 @@ def open_dataset(path: str, name: str | None = None) -> Iterator[Dataset]:
     """Open a local file; ``name`` is the client's file name (its extension helps GDAL)."""
     if not os.path.isfile(path):
         raise SourceError(f"File '{name or path}' not found.")
+    gdal_guard.harden()
     ext = _extension(path, name)
+    shown = name or "source" + ext
+    if zipfile.is_zipfile(path):  # also XLSX, ODS, KMZ: GDAL reads them via /vsizip/
+        try:
+            with zipfile.ZipFile(path) as archive:
+                _check_members(archive, shown)
+        except zipfile.BadZipFile:
+            pass  # _zip_target or GDAL says so
     tmp = tempfile.mkdtemp(prefix="featuresvc-import-")
     try:
         # GDAL names single-file layers after the file: keep the client's name.
@@ -231,10 +284,13 @@ def open_dataset(path: str, name: str | None = None) -> Iterator[Dataset]:
         link = os.path.join(tmp, (stem or "source") + ext)
         os.symlink(os.path.abspath(path), link)
         if ext == ".zip":
-            gdal_path = _zip_target(link)
+            gdal_path = _zip_target(link, shown)
             hint = _EXT_DRIVER.get(Path(gdal_path).suffix.lower())
         else:
             gdal_path, hint = link, _EXT_DRIVER.get(ext)
-        yield Dataset(gdal_path, hint)
+        driver = gdal_guard.identify(gdal_path)
+        if driver not in gdal_guard.READ_DRIVERS:
+            raise _refused(shown, driver)
+        yield Dataset(gdal_path, driver, hint, shown)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
