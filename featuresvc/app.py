@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_smorest import Api
 
-from . import __version__, db, envelope, registry
+from . import __version__, bodylimit, db, envelope, registry
 from .config import Settings, load_settings
 from .errors import InternalServerError
 
@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
         api.register_blueprint(bp)
     envelope.init_app(app)  # after Api, so its handlers replace flask-smorest's
     app.before_request(_require_declared_access)
+    bodylimit.init_app(app)  # after envelope: its 413 handler is the more specific one
     return app
 
 

@@ -12,7 +12,7 @@ from ..security import Administrator, Authenticated, Public
 from . import service, store
 from .exceptions import AuthenticationRequired, InvalidCredentialsException, PrincipalNotFound
 from .identity import SESSION_COOKIE, current_identity, system_principals
-from .passwords import new_secret, secret_hash, verify_password
+from .passwords import check_length, new_secret, secret_hash, verify_password
 from .schema import GroupWrite, Login, TokenCreate, TokenCreated, UserWrite
 
 bp = Blueprint("auth", __name__, description="Authentication, users and groups")
@@ -32,6 +32,7 @@ def _login_body() -> dict:
        body=Login, summary="Start a cookie session (ngw_sid)")
 def login():
     body = _login_body()
+    check_length(body["password"])
     conn = db.connection()
     row = store.user_by_login(conn, body["login"])
     usable = row is not None and not row.system

@@ -26,6 +26,7 @@ import pyogrio
 from pyogrio import errors as ogr_errors
 from pyogrio import raw
 
+from ..archive import check_path as check_zip_bounds
 from ..errors import ValidationError
 
 #: Single-file formats looked for inside a zip without shapefiles.
@@ -110,6 +111,7 @@ def _extension(path: str, name: str | None) -> str:
 
 def _zip_target(path: str) -> str:
     """The GDAL path of the dataset inside a zip (spec 2.2: a zipped shapefile)."""
+    check_zip_bounds(path, ["body", "vector_layer", "source"])  # bounds, before GDAL reads
     try:
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist()
