@@ -17,7 +17,8 @@ from ..conftest import ADMIN_PASSWORD
 from ..util import Client, running_server
 
 #: Limits of the tight server.
-TIGHT = {"ARCHIVE_MAX_SIZE": str(1024 * 1024), "ARCHIVE_MAX_MEMBERS": "10", "MAX_JSON_BODY": str(64 * 1024),
+TIGHT = {"ARCHIVE_MAX_SIZE": str(1024 * 1024), "ARCHIVE_MAX_MEMBERS": "10",
+         "MAX_JSON_BODY": str(64 * 1024),
          "MAX_IMAGE_PIXELS": str(1_000_000), "UPLOAD_MAX_SIZE": str(8 * 1024 * 1024)}
 
 
