@@ -7,7 +7,8 @@
 
 A ``Content-Length`` over the limit is refused with 413 before the body is read. A chunked
 body (no ``Content-Length``) is cut off at the limit by Werkzeug's limited input stream,
-whose ``RequestEntityTooLarge`` is rendered here as the same 413.
+whose ``RequestEntityTooLarge`` is rendered here as the same 413
+(``http.read_body`` checks what it read).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import envelope
-from .file_storage import FileTooLarge
+from .http import body_too_large
 from .security import Public
 
 #: Largest body of a public route (a login form or JSON fits in far less).
@@ -34,27 +35,21 @@ def route_limit() -> int | None:
     return current_app.config["FEATURESVC"].max_json_body
 
 
-def _too_large(limit: int, length: int | None = None) -> FileTooLarge:
-    size = f" ({length} bytes)" if length is not None else ""
-    err = FileTooLarge(limit, f"The request body{size} is larger than the maximum of {limit} "
-                              f"bytes of {request.method} {request.path}.")
-    err.title, err.component, err.ngw_class = "Request body too large", "pyramid", None
-    return err
-
-
 def enforce() -> None:
     limit = route_limit()
     g.body_limit = limit
-    request.max_content_length = limit
+    # One byte over the limit gets through, so read_body can tell "over" from "exactly".
+    request.max_content_length = None if limit is None else limit + 1
     length = request.content_length
     if limit is not None and length is not None and length > limit:
-        raise _too_large(limit, length)
+        raise body_too_large(limit, length)
 
 
 def _entity_too_large(exc: RequestEntityTooLarge) -> Response:
     limit = g.get("body_limit")
-    return envelope.render(_too_large(limit if limit is not None
-                                      else current_app.config["FEATURESVC"].upload_max_size))
+    if limit is None:
+        limit = current_app.config["FEATURESVC"].upload_max_size
+    return envelope.render(body_too_large(limit))
 
 
 def init_app(app: Flask) -> None:

@@ -10,9 +10,10 @@ from typing import Any
 
 import marshmallow as ma
 import orjson
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from .errors import MalformedJSONBody, ValidationError
+from .file_storage.exceptions import FileTooLarge
 
 JSON_MIME = "application/json"
 
@@ -28,12 +29,26 @@ def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = 
     return resp
 
 
-def json_body(*, allow_empty: bool = False, default: Any = None) -> Any:
+def body_too_large(limit: int, length: int | None = None) -> FileTooLarge:
+    size = f" ({length} bytes)" if length is not None else ""
+    err = FileTooLarge(limit, f"The request body{size} is larger than the maximum of {limit} "
+                              f"bytes of {request.method} {request.path}.")
+    err.title, err.component, err.ngw_class = "Request body too large", "pyramid", None
+    return err
+
+
+def read_body() -> bytes:
+    """The whole body (cached), at most the route's limit (see bodylimit): the stream lets
+    one byte more through, so a chunked body over the limit shows as longer than it."""
     raw = request.get_data(cache=True)
-    limit = current_app.config["FEATURESVC"].max_json_body
-    if len(raw) > limit:
-        raise ValidationError(f"Request body is larger than {limit} bytes.", status_code=413,
-                              title="Request body too large")
+    limit = g.get("body_limit", current_app.config["FEATURESVC"].max_json_body)
+    if limit is not None and len(raw) > limit:
+        raise body_too_large(limit)
+    return raw
+
+
+def json_body(*, allow_empty: bool = False, default: Any = None) -> Any:
+    raw = read_body()
     if not raw.strip():
         if allow_empty:
             return default

@@ -6,7 +6,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from .. import db
-from ..http import json_response, parse_body, query_bool
+from ..http import json_response, parse_body, query_bool, read_body
 from ..routing import route
 from ..security import Administrator, Authenticated, Public
 from . import service, store
@@ -21,7 +21,7 @@ bp = Blueprint("auth", __name__, description="Authentication, users and groups")
 def _login_body() -> dict:
     # Cache the body first: parsing .form would consume it, and GDAL-style clients send JSON
     # as application/x-www-form-urlencoded (spec Decision 3).
-    request.get_data(cache=True)
+    read_body()
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
             and "login" in request.form:
         return {"login": request.form["login"], "password": request.form.get("password", "")}
