@@ -1,6 +1,8 @@
 """Request body limits, per route kind, enforced before the view reads anything.
 
-* public routes (login, logout and the other ``Public()`` routes): ``PUBLIC_MAX_BODY``;
+* login and logout (``body_limit="login"``): ``LOGIN_MAX_BODY``;
+* the other public routes (``Public()``: anyone may call them, e.g. the SRS geometry tools):
+  ``PUBLIC_MAX_BODY``;
 * upload routes (``body_limit="upload"``): no limit here; they stream to disk and stop at
   ``upload_max_size`` themselves;
 * every other route: ``max_json_body``.
@@ -20,8 +22,10 @@ from . import envelope
 from .http import body_too_large
 from .security import Public
 
-#: Largest body of a public route (a login form or JSON fits in far less).
-PUBLIC_MAX_BODY = 8 * 1024
+#: Largest body of login/logout (a login form or JSON fits in far less).
+LOGIN_MAX_BODY = 8 * 1024
+#: Largest body of the other public routes (a large WKT polygon, a long list of ids).
+PUBLIC_MAX_BODY = 1024 * 1024
 
 
 def route_limit() -> int | None:
@@ -30,7 +34,9 @@ def route_limit() -> int | None:
     kind = getattr(view, "body_limit", None)
     if kind == "upload":
         return None
-    if kind == "public" or isinstance(getattr(view, "access", None), Public):
+    if kind == "login":
+        return LOGIN_MAX_BODY
+    if isinstance(getattr(view, "access", None), Public):
         return PUBLIC_MAX_BODY
     return current_app.config["FEATURESVC"].max_json_body
 

@@ -29,6 +29,7 @@ def _login_body() -> dict:
 
 
 @route(bp, "/api/component/auth/login", methods=["POST"], name="auth.login", access=Public(),
+       body_limit="login",
        body=Login, summary="Start a cookie session (ngw_sid)")
 def login():
     body = _login_body()
@@ -52,7 +53,7 @@ def login():
     return resp
 
 
-@route(bp, "/api/component/auth/logout", methods=["POST"], name="auth.logout",
+@route(bp, "/api/component/auth/logout", methods=["POST"], name="auth.logout", body_limit="login",
        access=Public(), summary="End the cookie session")
 def logout():
     sid = request.cookies.get(SESSION_COOKIE)

@@ -93,3 +93,13 @@ def test_uploads_still_stream_beyond_the_json_limit(tight):
     assert status == 201, data[:500]
     resp = client.put("/api/component/file_upload/", data=b"z" * (9 << 20))
     assert resp.status_code == 413, resp.text
+
+
+def test_other_public_routes_take_at_most_one_mib(anon):
+    wkt = "LINESTRING (" + ", ".join(f"{i} {i}" for i in range(200_000)) + ")"
+    resp = anon.post("/api/component/spatial_ref_sys/4326/geom_length", json={"geom": wkt})
+    assert resp.status_code == 413, resp.text[:300]
+    assert "maximum of 1048576 bytes" in error(resp)["message"]
+    small = "LINESTRING (" + ", ".join(f"{i} 0" for i in range(20_000)) + ")"
+    resp = anon.post("/api/component/spatial_ref_sys/4326/geom_length", json={"geom": small})
+    assert resp.status_code == 200, resp.text[:300]
