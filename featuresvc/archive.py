@@ -111,7 +111,8 @@ def _precheck(fh: IO[bytes], size: int, limits: Limits, location: list[str]) -> 
     """Refuse a huge central directory from the end record, before zipfile parses it."""
     endrec = zipfile._EndRecData(fh)  # noqa: SLF001 - zipfile has no public reader for it
     if endrec is None:
-        raise ArchiveError("The file is not a readable zip archive.", location)
+        raise ArchiveError("Invalid ZIP archive: the file is not a valid ZIP archive (it has "
+                           "no end of central directory record).", location)
     entries = endrec[zipfile._ECD_ENTRIES_TOTAL]  # noqa: SLF001
     cd_size = endrec[zipfile._ECD_SIZE]  # noqa: SLF001
     if entries > limits.max_members:
@@ -203,8 +204,8 @@ def open_zip(fh: IO[bytes] | str | os.PathLike, location: list[str],
             zf = stack.enter_context(zipfile.ZipFile(fh))
             members = check(zf, size, limits, location)
         except ZIP_ERRORS as exc:
-            raise ArchiveError(f"The file is not a readable zip archive: {exc}.", location
-                               ) from None
+            raise ArchiveError("Invalid ZIP archive: the file is not a valid ZIP archive "
+                               f"({exc}).", location) from None
         yield Archive(zf, members, limits, location)
 
 
