@@ -28,9 +28,10 @@ METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.
 MAX_NAME = 1024
 #: Content up to this size may expand as much as it likes (small text compresses well).
 RATIO_FLOOR = 64 * 1024 * 1024
-#: Per member, the central directory may take this much beyond the name (fixed part 46
-#: bytes, plus extra fields and comment).
-_ENTRY_OVERHEAD = 46 + 1024
+#: The central directory is read whole into memory: at most this much per member on average
+#: (46 fixed bytes, a name, extra fields, a comment), or this much in all for small archives.
+_ENTRY_AVERAGE = 2048
+_DIRECTORY_FLOOR = 64 * 1024 * 1024
 #: What zipfile and its decompressors raise on a damaged or unsupported archive.
 ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
               RuntimeError, zlib.error, lzma.LZMAError, OSError, ValueError)
@@ -118,7 +119,7 @@ def _precheck(fh: IO[bytes], size: int, limits: Limits, location: list[str]) -> 
     if entries > limits.max_members:
         raise ArchiveError(f"The archive has {entries} members, more than the maximum of "
                            f"{limits.max_members}.", location)
-    if cd_size > entries * (_ENTRY_OVERHEAD + limits.max_name) or cd_size > size:
+    if cd_size > max(entries * _ENTRY_AVERAGE, _DIRECTORY_FLOOR) or cd_size > size:
         raise ArchiveError("The archive's central directory is malformed.", location)
 
 

@@ -35,6 +35,9 @@ from .store import Attachment, NewAttachment
 from .zipstream import Entry, zip_stream
 
 METADATA = "metadata.json"
+#: Names in the export are cut to this many characters (a zip name field holds 64 KiB, the
+#: import reader takes 1024); metadata.json keeps the full name.
+MAX_ARCHIVE_NAME = 255
 _EXT = re.compile(r"[a-z0-9_]+", re.IGNORECASE)
 _FID = re.compile(r"[0-9]{1,18}")
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
@@ -57,7 +60,7 @@ def _split_suffix(name: str) -> tuple[str, str] | None:
 def _archive_name(att: Attachment, used: dict[str, int]) -> str:
     """A name unique within the feature's folder, safe as a zip member name. ``used`` maps
     each name taken to the next index to try for it, so N equal names cost O(N)."""
-    name = _UNSAFE.sub("_", att.name or "").strip()
+    name = _UNSAFE.sub("_", (att.name or "")[:MAX_ARCHIVE_NAME]).strip()
     if name in ("", ".", ".."):
         name = f"attachment_{att.id}"
     candidate = name
