@@ -12,8 +12,7 @@ import marshmallow as ma
 import orjson
 from flask import Response, current_app, g, request
 
-from .errors import MalformedJSONBody, ValidationError
-from .file_storage.exceptions import FileTooLarge
+from .errors import MalformedJSONBody, RequestBodyTooLarge, ValidationError
 
 JSON_MIME = "application/json"
 
@@ -29,12 +28,10 @@ def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = 
     return resp
 
 
-def body_too_large(limit: int, length: int | None = None) -> FileTooLarge:
+def body_too_large(limit: int, length: int | None = None) -> RequestBodyTooLarge:
     size = f" ({length} bytes)" if length is not None else ""
-    err = FileTooLarge(limit, f"The request body{size} is larger than the maximum of {limit} "
-                              f"bytes of {request.method} {request.path}.")
-    err.title, err.component, err.ngw_class = "Request body too large", "pyramid", None
-    return err
+    return RequestBodyTooLarge(limit, f"The request body{size} is larger than the maximum of "
+                                      f"{limit} bytes for {request.method} {request.path}.")
 
 
 def read_body() -> bytes:
