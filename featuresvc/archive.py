@@ -143,7 +143,7 @@ class Member:
         if self._left < 0:
             raise ArchiveError(f"Archive member '{_short(self.info.filename)}' is larger "
                                "than its header says.", self._archive.location)
-        self._archive.count(len(data))
+        self._archive.count(self.info, self.info.file_size - self._left)
         return data
 
     def close(self) -> None:
@@ -163,13 +163,19 @@ class Archive:
                  location: list[str]) -> None:
         self.zf, self.members, self.limits, self.location = zf, members, limits, location
         self._out = 0
+        self._seen: dict[int, int] = {}
 
     def error(self, info: zipfile.ZipInfo, exc: BaseException) -> ArchiveError:
         return ArchiveError(f"Archive member '{_short(info.filename)}' cannot be read: "
                             f"{exc}.", self.location)
 
-    def count(self, size: int) -> None:
-        self._out += size
+    def count(self, info: zipfile.ZipInfo, position: int) -> None:
+        """Count a member's bytes once, however often it is read (hashed, then stored)."""
+        seen = self._seen.get(id(info), 0)
+        if position <= seen:
+            return
+        self._seen[id(info)] = position
+        self._out += position - seen
         if self._out > self.limits.max_size:
             raise ArchiveTooLarge(f"The archive content is larger than the maximum of "
                                   f"{self.limits.max_size} bytes.", self.location,
