@@ -76,14 +76,19 @@ def _slot(concurrency: int) -> threading.BoundedSemaphore:
         return _slots.setdefault(concurrency, threading.BoundedSemaphore(concurrency))
 
 
-def _open_bounded(path: Path | BinaryIO, max_pixels: int) -> Image.Image:
+def _open_bounded(path: Path | BinaryIO, max_pixels: int,
+                  box: tuple[int, int] | None = None) -> Image.Image:
     """Open lazily (header only) and refuse before decoding when there are too many
-    pixels; Pillow's own bomb check (over ~179 MP) is reported the same way."""
+    pixels to decode; Pillow's own bomb check (over ~179 MP) is reported the same way.
+    A JPEG decodes at 1/2, 1/4 or 1/8 scale when ``box`` is that small (the draft mode), so
+    its limit applies to the drafted size: a 48 MP phone photo still has thumbnails."""
     try:
         img = _open(path, bomb=True)
     except Image.DecompressionBombError as exc:
         found = _PILLOW_PIXELS.search(str(exc))
         raise TooManyPixels(int(found[1]) if found else None, max_pixels) from None
+    if box is not None and img.format == "JPEG":
+        img.draft("RGB", _target_size(img, *box))
     if img.width * img.height > max_pixels:
         size = img.size
         img.close()
@@ -176,10 +181,8 @@ def thumbnail(path: Path, width: int, height: int, crop: bool, limits: RenderLim
 
 def _render(path: Path, width: int, height: int, crop: bool, max_pixels: int) -> Rendered:
     try:
-        with _open_bounded(path, max_pixels) as img:
+        with _open_bounded(path, max_pixels, (width, height)) as img:
             source_format = img.format
-            if source_format == "JPEG":
-                img.draft("RGB", _target_size(img, width, height))
             img.load()
             img = ImageOps.exif_transpose(img)
             if crop:

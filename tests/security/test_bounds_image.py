@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from ..feature_attachment.helpers import att_url, attach, jpeg, new_feature
+from ..feature_attachment.helpers import att_url, attach, jpeg, new_feature, png
 from ..feature_layer.helpers import error, make_layer
 from ..util import unique
 from .bounds_util import png_header, tight_server
@@ -40,15 +40,24 @@ def tight(server, test_settings, tmp_path_factory):
 
 
 def test_pixel_limit_is_a_setting(tight):
-    """max_image_pixels is 1,000,000 on the tight server: 1200x1000 is refused, 1000x1000
-    is rendered."""
+    """max_image_pixels is 1,000,000 on the tight server: a 1200x1000 PNG is refused, a
+    1000x1000 one rendered. A 1200x1000 JPEG decodes at 1/8 scale for a 64x64 thumbnail (so
+    it is rendered) but at full scale for 1000x1000 (refused)."""
     group = tight.ok("POST", "/api/resource/", 201, json={"resource": {
         "cls": "resource_group", "parent": {"id": 0}, "display_name": unique("g")}})["id"]
     layer = make_layer(tight, group, fields=[("s", "STRING")])
     fid = new_feature(tight, layer)
-    big = attach(tight, layer, fid, jpeg(1200, 1000), name="big.jpg")
-    ok = attach(tight, layer, fid, jpeg(1000, 1000), name="ok.jpg")
-    resp = tight.get(att_url(layer, fid, big, "/image"), params={"size": "64x64"})
+    big = attach(tight, layer, fid, png(1200, 1000), name="big.png")
+    ok = attach(tight, layer, fid, png(1000, 1000), name="ok.png")
+    photo = attach(tight, layer, fid, jpeg(1200, 1000), name="photo.jpg")
+
+    def thumb(aid, size):
+        return tight.get(att_url(layer, fid, aid, "/image"), params={"size": size})
+
+    resp = thumb(big, "64x64")
     assert resp.status_code == 422 and "1200x1000 = 1200000 pixels" in error(resp)["message"]
-    resp = tight.get(att_url(layer, fid, ok, "/image"), params={"size": "64x64"})
+    assert thumb(ok, "64x64").status_code == 200
+    resp = thumb(photo, "64x64")
     assert resp.status_code == 200 and resp.headers["Content-Type"] == "image/jpeg"
+    resp = thumb(photo, "1000x1000")
+    assert resp.status_code == 422 and "1200000 pixels" in error(resp)["message"]
