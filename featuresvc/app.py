@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_smorest import Api
 
-from . import __version__, db, envelope, http, registry
+from . import __version__, bodylimit, db, envelope, http, registry
 from .auth import csrf
 from .config import Settings, load_settings
 from .errors import InternalServerError
@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
     app.before_request(_require_declared_access)
     app.before_request(http.refuse_nul_in_query)
     app.before_request(csrf.protect)
+    bodylimit.init_app(app)  # after envelope: its 413 handler is the more specific one
     if settings.trusted_proxy_networks:
         app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxy_networks)
     return app

@@ -57,6 +57,18 @@ class Settings:
     # workers run as; created when missing, owns the data directory (except the cluster's).
     service_user: str = "featuresvc"
 
+    # Memory and CPU bounds (security). A zip (file bucket archive, attachment/description
+    # import, GIS import) may expand to at most archive_max_size bytes in all, hold at most
+    # archive_max_members members, and (above 64 MiB of content) expand at most
+    # archive_max_ratio times its own size.
+    archive_max_size: int = 16 * 1024 ** 3
+    archive_max_ratio: int = 200
+    archive_max_members: int = 100_000
+    # Thumbnails of images with more pixels than this are refused (422) before decoding.
+    max_image_pixels: int = 40_000_000
+    # Thumbnails decoded at the same time per worker process (the rest wait their turn).
+    thumbnail_concurrency: int = 2
+
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).expanduser().resolve()
@@ -183,4 +195,8 @@ def load_settings(
     _check_security(settings)
     if not settings.service_user or settings.service_user == "root":
         raise ConfigError("Setting 'service_user' must name an unprivileged user.")
+    bounds = ("archive_max_size", "archive_max_ratio", "archive_max_members",
+              "max_image_pixels", "thumbnail_concurrency", "max_json_body")
+    if any(getattr(settings, name) < 1 for name in bounds):
+        raise ConfigError(f"Settings {', '.join(repr(n) for n in bounds)} must be at least 1.")
     return settings

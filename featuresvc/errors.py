@@ -52,6 +52,17 @@ class MalformedJSONBody(ServiceError):
     component = "pyramid"
 
 
+class RequestBodyTooLarge(ServiceError):
+    """A body over its route's limit (see bodylimit), refused before or while reading it."""
+
+    status_code = 413
+    title = "Request body too large"
+    component = "pyramid"
+
+    def __init__(self, limit: int, message: str) -> None:
+        super().__init__(message, data={"max_size": limit})
+
+
 class ForbiddenError(ServiceError):
     status_code = 403
     title = "Forbidden"

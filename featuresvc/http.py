@@ -10,9 +10,9 @@ from typing import Any
 
 import marshmallow as ma
 import orjson
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
-from .errors import MalformedJSONBody, ValidationError
+from .errors import MalformedJSONBody, RequestBodyTooLarge, ValidationError
 from .text import find_nul
 
 JSON_MIME = "application/json"
@@ -29,14 +29,26 @@ def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = 
     return resp
 
 
+def body_too_large(limit: int, length: int | None = None) -> RequestBodyTooLarge:
+    size = f" ({length} bytes)" if length is not None else ""
+    return RequestBodyTooLarge(limit, f"The request body{size} is larger than the maximum of "
+                                      f"{limit} bytes for {request.method} {request.path}.")
+
+
+def read_body() -> bytes:
+    """The whole body (cached), at most the route's limit (see bodylimit): the stream lets
+    one byte more through, so a chunked body over the limit shows as longer than it."""
+    raw = request.get_data(cache=True)
+    limit = g.get("body_limit", current_app.config["FEATURESVC"].max_json_body)
+    if limit is not None and len(raw) > limit:
+        raise body_too_large(limit)
+    return raw
+
+
 def json_body(*, allow_empty: bool = False, default: Any = None, nul_check: bool = True) -> Any:
     """The request's JSON. ``nul_check=False`` only for bodies whose loader checks every
     string itself and names the item (feature batches: "Feature #3: ...")."""
-    raw = request.get_data(cache=True)
-    limit = current_app.config["FEATURESVC"].max_json_body
-    if len(raw) > limit:
-        raise ValidationError(f"Request body is larger than {limit} bytes.", status_code=413,
-                              title="Request body too large")
+    raw = read_body()
     if not raw.strip():
         if allow_empty:
             return default

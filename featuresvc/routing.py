@@ -34,8 +34,10 @@ def route(
     response: type[ma.Schema] | ma.Schema | None = None,
     status: int = 200,
     params: list[dict[str, Any]] | None = None,
+    body_limit: str | None = None,
 ) -> Callable:
-    """Register ``view`` on ``bp``: authenticate, enforce ``access``, run, commit."""
+    """Register ``view`` on ``bp``: authenticate, enforce ``access``, run, commit.
+    ``body_limit="upload"`` marks a route that streams its body to disk (see bodylimit)."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -67,6 +69,7 @@ def route(
 
         wrapped.access = access  # type: ignore[attr-defined]
         wrapped.ngw_route_name = name  # type: ignore[attr-defined]
+        wrapped.body_limit = body_limit  # type: ignore[attr-defined]
         doc: dict[str, Any] = {"description": f"Access: {access.description}"}
         if summary:
             doc["summary"] = summary

@@ -6,13 +6,13 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from .. import db
-from ..http import json_response, parse_body, query_bool
+from ..http import json_response, parse_body, query_bool, read_body
 from ..routing import route
 from ..security import Administrator, Authenticated, Public
 from . import service, store
 from .exceptions import AuthenticationRequired, InvalidCredentialsException, PrincipalNotFound
 from .identity import SESSION_COOKIE, check_login, current_identity, system_principals
-from .passwords import new_secret, secret_hash
+from .passwords import check_length, new_secret, secret_hash
 from .schema import GroupWrite, Login, TokenCreate, TokenCreated, UserWrite
 
 bp = Blueprint("auth", __name__, description="Authentication, users and groups")
@@ -21,7 +21,7 @@ bp = Blueprint("auth", __name__, description="Authentication, users and groups")
 def _login_body() -> dict:
     # Cache the body first: parsing .form would consume it, and GDAL-style clients send JSON
     # as application/x-www-form-urlencoded (spec Decision 3).
-    request.get_data(cache=True)
+    read_body()
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
             and "login" in request.form:
         return {"login": request.form["login"], "password": request.form.get("password", "")}
@@ -30,9 +30,11 @@ def _login_body() -> dict:
 
 
 @route(bp, "/api/component/auth/login", methods=["POST"], name="auth.login", access=Public(),
+       body_limit="login",
        body=Login, summary="Start a cookie session (ngw_sid)")
 def login():
     body = _login_body()
+    check_length(body["password"])
     conn = db.connection()
     row = check_login(conn, body["login"], body["password"])
     if row is None:
@@ -55,7 +57,7 @@ def _secure_cookie() -> bool:
     return current_app.config["FEATURESVC"].session_cookie_secure or request.scheme == "https"
 
 
-@route(bp, "/api/component/auth/logout", methods=["POST"], name="auth.logout",
+@route(bp, "/api/component/auth/logout", methods=["POST"], name="auth.logout", body_limit="login",
        access=Public(), summary="End the cookie session")
 def logout():
     sid = request.cookies.get(SESSION_COOKIE)

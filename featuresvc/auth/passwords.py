@@ -15,6 +15,12 @@ import time
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..errors import ValidationError
+
+#: Longest password accepted anywhere (login, user create, password change): hashing cost
+#: grows with the length, so an unbounded one is a CPU attack.
+MAX_PASSWORD = 1024
+
 _hasher = PasswordHasher()
 _cache: dict[bytes, tuple[str, float]] = {}
 _lock = threading.Lock()
@@ -22,7 +28,15 @@ CACHE_TTL = 60.0
 CACHE_MAX = 10_000
 
 
+def check_length(password: str, location: str = "password") -> None:
+    if len(password) > MAX_PASSWORD:
+        raise ValidationError(f"The password is {len(password)} characters long, more than "
+                              f"the maximum of {MAX_PASSWORD} - at `$.{location}`.",
+                              data={"location": ["body", location]})
+
+
 def hash_password(password: str) -> str:
+    check_length(password)
     return _hasher.hash(password)
 
 
@@ -38,6 +52,8 @@ _DUMMY: str | None = None
 
 def verify_password(stored_hash: str | None, login: str, password: str) -> bool:
     """Check a password; unknown users (no hash) cost the same time, so logins don't leak."""
+    if len(password) > MAX_PASSWORD:
+        return False  # never set by hash_password, so it cannot match
     if not stored_hash:
         try:
             _hasher.verify(_dummy_hash(), password)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from .. import db, file_storage
@@ -25,7 +25,7 @@ from . import bulk, service, store, thumbs
 from . import extension as _extension  # noqa: F401 - registers the feature extension
 from . import section as _section  # noqa: F401 - registers the layer delete hook
 from .exceptions import AttachmentNotFound
-from .image import Rendered
+from .image import Rendered, RenderLimits
 
 bp = Blueprint("feature_attachment", __name__, description="Feature attachments")
 
@@ -125,9 +125,11 @@ def image(id: int, fid: int, aid: int):
     if size is None:
         thumbs.require_image(att)
         return file_storage.send(thumbs.source(conn, att), mime_type=att.mime_type)
+    settings = current_app.config["FEATURESVC"]
     # Anonymous reads never write: they reuse stored thumbnails but do not add any.
-    found = thumbs.thumbnail(conn, att, size[0], size[1], crop,
-                             keep=not current_identity().is_guest)
+    found = thumbs.thumbnail(conn, att, size[0], size[1], crop, RenderLimits(
+        settings.max_image_pixels, settings.thumbnail_concurrency),
+        keep=not current_identity().is_guest)
     if isinstance(found, Rendered):
         return Response(found.data, mimetype=found.mime_type)
     return file_storage.send(found)

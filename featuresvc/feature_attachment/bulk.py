@@ -27,41 +27,61 @@ from flask import Response, current_app
 from sqlalchemy import Connection
 
 from .. import db, file_storage, file_upload
+from ..archive import Archive, open_zip
 from ..errors import ValidationError
 from ..feature_layer.model import Layer
-from ..file_storage import FileTooLarge
 from . import service, store
 from .store import Attachment, NewAttachment
 from .zipstream import Entry, zip_stream
 
 METADATA = "metadata.json"
-_SUFFIX = re.compile(r"^(.*?)((?:\.[a-z0-9_]+)+)$", re.IGNORECASE)
+#: Names in the export are cut to this many characters (a zip name field holds 64 KiB, the
+#: import reader takes 1024); metadata.json keeps the full name.
+MAX_ARCHIVE_NAME = 255
+_EXT = re.compile(r"[a-z0-9_]+", re.IGNORECASE)
+_FID = re.compile(r"[0-9]{1,18}")
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
 # -- export --------------------------------------------------------------------------------------
 
-def _archive_name(att: Attachment, used: set[str]) -> str:
-    """A name unique within the feature's folder, safe as a zip member name."""
-    name = _UNSAFE.sub("_", att.name or "").strip()
+def _split_suffix(name: str) -> tuple[str, str] | None:
+    """``photo.tar.gz`` -> ``("photo", ".tar.gz")``: the longest run of ``.ext`` parts at the
+    end, found by splitting (a regex for it backtracks quadratically on ``.a.a…!``)."""
+    parts = name.split(".")
+    start = len(parts)
+    while start > 1 and _EXT.fullmatch(parts[start - 1]):
+        start -= 1
+    if start == len(parts):
+        return None
+    return ".".join(parts[:start]), "." + ".".join(parts[start:])
+
+
+def _archive_name(att: Attachment, used: dict[str, int]) -> str:
+    """A name unique within the feature's folder, safe as a zip member name. ``used`` maps
+    each name taken to the next index to try for it, so N equal names cost O(N)."""
+    name = _UNSAFE.sub("_", (att.name or "")[:MAX_ARCHIVE_NAME]).strip()
     if name in ("", ".", ".."):
         name = f"attachment_{att.id}"
-    candidate, index = name, 0
-    while candidate in used:
-        index += 1
-        match = _SUFFIX.match(name)
-        candidate = f"{match[1]}.{index}{match[2]}" if match else f"{name}.{index}"
-    used.add(candidate)
+    candidate = name
+    if candidate in used:
+        split = _split_suffix(name)
+        index = used[name]
+        while candidate in used:
+            index += 1
+            candidate = f"{split[0]}.{index}{split[1]}" if split else f"{name}.{index}"
+        used[name] = index
+    used[candidate] = 0
     return candidate
 
 
 def _entries(atts: list[Attachment], paths: dict[int, Any]) -> Iterator[Entry]:
     items: dict[str, dict[str, Any]] = {}
-    used: set[str] = set()
+    used: dict[str, int] = {}
     current = None
     for att in atts:
         if att.feature_id != current:
-            used, current = set(), att.feature_id
+            used, current = {}, att.feature_id
         path = paths.get(att.fileobj_id)
         if path is None:
             continue
@@ -86,6 +106,9 @@ def export_response(resource_id: int) -> Response:
 
 # -- import --------------------------------------------------------------------------------------
 
+LOCATION = ["body", "source"]
+
+
 @dataclass
 class Source:
     info: zipfile.ZipInfo
@@ -97,7 +120,7 @@ class Source:
 
 
 def _bad(message: str) -> ValidationError:
-    return ValidationError(message, data={"location": ["body", "source"]})
+    return ValidationError(message, data={"location": LOCATION})
 
 
 def _from_metadata(info: zipfile.ZipInfo, md: Any) -> Source:
@@ -117,30 +140,28 @@ def _from_metadata(info: zipfile.ZipInfo, md: Any) -> Source:
 
 
 def _from_path(info: zipfile.ZipInfo) -> Source:
+    """``<fid>/<name>``; the fid in ASCII digits (``str.isdigit`` also takes ``²``)."""
     parts = info.filename.split("/")
-    if len(parts) != 2 or not parts[0].isdigit() or not parts[1]:
-        raise _bad(f"Could not determine feature ID for file '{info.filename}'.")
+    if len(parts) != 2 or not _FID.fullmatch(parts[0]) or not parts[1]:
+        raise _bad(f"Could not determine feature ID for file '{info.filename[:200]}'.")
     return Source(info, int(parts[0]), parts[1])
 
 
-def sources(archive: zipfile.ZipFile) -> list[Source]:
+def sources(archive: Archive, metadata_max: int) -> list[Source]:
     """Every file of the archive with what to attach it as; 422 on anything inconsistent."""
-    try:
-        meta_info = archive.getinfo(METADATA)
-    except KeyError:
-        meta_info = None
+    meta_info = next((i for i in archive.members if i.filename == METADATA), None)
     items = None
     if meta_info is not None:
         try:
-            items = orjson.loads(archive.read(meta_info)).get("items")
+            items = orjson.loads(archive.read(meta_info, metadata_max)).get("items")
         except (orjson.JSONDecodeError, AttributeError):
             items = None
         if not isinstance(items, dict):
             raise _bad("metadata.json must be an object with an 'items' object.")
         items = dict(items)
     result = []
-    for info in archive.infolist():
-        if info.is_dir() or info is meta_info:
+    for info in archive.members:
+        if info is meta_info:
             continue
         if items is None:
             result.append(_from_path(info))
@@ -149,11 +170,11 @@ def sources(archive: zipfile.ZipFile) -> list[Source]:
         else:
             result.append(_from_metadata(info, items.pop(info.filename)))
     for missing in items or ():
-        raise _bad(f"File '{missing}' isn't found in the archive.")
+        raise _bad(f"File '{missing[:200]}' isn't found in the archive.")
     return result
 
 
-def _sha256(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+def _sha256(archive: Archive, info: zipfile.ZipInfo) -> str:
     digest = hashlib.sha256()
     with archive.open(info) as member:
         while chunk := member.read(1024 * 1024):
@@ -163,22 +184,15 @@ def _sha256(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
 
 def import_zip(conn: Connection, layer: Layer, source: Any, *, replace: bool) -> dict:
     upload = file_upload.get_finished(conn, source)
-    max_size = current_app.config["FEATURESVC"].upload_max_size
-    with file_upload.open_upload(upload) as fh:
-        try:
-            archive = zipfile.ZipFile(fh)
-            return _import(conn, layer, archive, replace=replace, max_size=max_size)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
-                RuntimeError) as exc:  # RuntimeError: an encrypted member
-            raise _bad(f"Invalid ZIP archive: {exc}.") from None
+    settings = current_app.config["FEATURESVC"]
+    with file_upload.open_upload(upload) as fh, open_zip(fh, LOCATION) as archive:
+        return _import(conn, layer, archive, replace=replace,
+                       max_size=settings.upload_max_size, metadata_max=settings.max_json_body)
 
 
-def _import(conn: Connection, layer: Layer, archive: zipfile.ZipFile, *, replace: bool,
-            max_size: int) -> dict:
-    found = sources(archive)
-    if sum(s.info.file_size for s in found) > max_size:
-        raise FileTooLarge(max_size, "The archive content is larger than the maximum of "
-                           f"{max_size} bytes.")
+def _import(conn: Connection, layer: Layer, archive: Archive, *, replace: bool,
+            max_size: int, metadata_max: int) -> dict:
+    found = sources(archive, metadata_max)
     fids = sorted({s.feature_id for s in found})
     present = store.existing_features(conn, layer, fids)
     if replace:

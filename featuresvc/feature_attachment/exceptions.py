@@ -30,3 +30,26 @@ class AttachmentNotImage(ValidationError):
         super().__init__(f"Attachment with id = {attachment_id} ({mime_type}) is not an "
                          "image that can be rendered.",
                          data={"attachment_id": attachment_id, "mime_type": mime_type})
+
+
+class ImageTooLarge(ValidationError):
+    """A thumbnail of an image with more pixels than ``max_image_pixels``: refused from the
+    header, before decoding."""
+
+    title = "Image too large"
+    component = COMPONENT
+
+    def __init__(self, attachment_id: int, reason: str, limit: int):
+        super().__init__(f"Attachment with id = {attachment_id}: {reason}",
+                         data={"attachment_id": attachment_id, "max_pixels": limit})
+
+
+class RendererBusy(ServiceError):
+    status_code = 503
+    title = "Too many thumbnails being rendered"
+    component = COMPONENT
+
+    def __init__(self, retry_after: int = 5):
+        super().__init__("Every thumbnail render slot is busy; retry in a few seconds.",
+                         headers={"Retry-After": str(retry_after)},
+                         data={"retry_after": retry_after})

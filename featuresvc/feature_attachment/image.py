@@ -8,6 +8,8 @@ not importable, HEIC files are stored as they are and are not images for the thu
 from __future__ import annotations
 
 import io
+import re
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,17 +38,76 @@ IMAGE_ERRORS = (UnidentifiedImageError, Image.DecompressionBombError, OSError, V
                 SyntaxError, EOFError)
 
 
+#: Seconds a thumbnail request waits for a free render slot before a 503.
+SLOT_WAIT = 60
+_PILLOW_PIXELS = re.compile(r"\((\d+) pixels\)")
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
 class NotAnImage(Exception):
     pass
 
 
-def _open(path: Path | BinaryIO) -> Image.Image:
+class TooManyPixels(Exception):
+    """An image whose header claims more pixels than decoding is allowed for."""
+
+    def __init__(self, pixels: int | None, limit: int, size: tuple[int, int] | None = None):
+        dims = f"{size[0]}x{size[1]} = " if size else ""
+        shown = f"{dims}{pixels} pixels" if pixels is not None else "more pixels"
+        super().__init__(f"The image has {shown}, more than the maximum of {limit} pixels.")
+        self.pixels, self.limit = pixels, limit
+
+
+class RendererBusy(Exception):
+    """Every render slot of this worker stayed taken for SLOT_WAIT seconds."""
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    max_pixels: int
+    concurrency: int
+
+
+def _slot(concurrency: int) -> threading.BoundedSemaphore:
+    """This process's render slots: a burst of thumbnail requests decodes at most
+    ``concurrency`` images at a time instead of one per thread."""
+    with _slots_lock:
+        return _slots.setdefault(concurrency, threading.BoundedSemaphore(concurrency))
+
+
+def _open_bounded(path: Path | BinaryIO, max_pixels: int,
+                  box: tuple[int, int] | None = None) -> Image.Image:
+    """Open lazily (header only) and refuse before decoding when there are too many
+    pixels to decode; Pillow's own bomb check (over ~179 MP) is reported the same way.
+    A JPEG decodes at 1/2, 1/4 or 1/8 scale when ``box`` is that small (the draft mode), so
+    its limit applies to the drafted size: a 48 MP phone photo still has thumbnails."""
+    try:
+        img = _open(path, bomb=True)
+    except Image.DecompressionBombError as exc:
+        found = _PILLOW_PIXELS.search(str(exc))
+        raise TooManyPixels(int(found[1]) if found else None, max_pixels) from None
+    if box is not None and img.format == "JPEG":
+        img.draft("RGB", _target_size(img, *box))
+    if img.width * img.height > max_pixels:
+        size = img.size
+        img.close()
+        raise TooManyPixels(size[0] * size[1], max_pixels, size)
+    return img
+
+
+def _open(path: Path | BinaryIO, *, bomb: bool = False) -> Image.Image:
     """Pillow's own limit applies: images over twice ``Image.MAX_IMAGE_PIXELS`` (~179 MP)
-    are refused as decompression bombs; large camera photos below it are fine."""
+    are refused as decompression bombs (re-raised with ``bomb``, for the caller to report);
+    reading metadata of large camera photos below it is fine."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             return Image.open(path)
+        except Image.DecompressionBombError:
+            if bomb:
+                raise
+            raise NotAnImage("too many pixels") from None
         except IMAGE_ERRORS as exc:
             raise NotAnImage(str(exc)) from None
 
@@ -72,19 +133,20 @@ def file_meta(path: Path) -> dict[str, Any] | None:
     return {"timestamp": stamp} if stamp else None
 
 
-def heic_to_jpeg(path: Path | BinaryIO) -> bytes | None:
+def heic_to_jpeg(path: Path | BinaryIO, max_pixels: int) -> bytes | None:
     """JPEG bytes of a HEIC/HEIF image (EXIF kept, orientation already applied by libheif),
-    or None when HEIC support is not installed or the file does not decode."""
+    or None when HEIC support is not installed, the file does not decode or has more than
+    ``max_pixels`` (then it is kept as it is)."""
     if not HEIF:
         return None
     try:
-        with _open(path) as img:
+        with _open_bounded(path, max_pixels) as img:
             exif = img.getexif()
             exif[ORIENTATION] = 1
             out = io.BytesIO()
             img.convert("RGB").save(out, "JPEG", quality=90, exif=exif.tobytes())
             return out.getvalue()
-    except (NotAnImage, *IMAGE_ERRORS):
+    except (NotAnImage, TooManyPixels, *IMAGE_ERRORS):
         return None
 
 
@@ -101,15 +163,26 @@ def _target_size(img: Image.Image, width: int, height: int) -> tuple[int, int]:
     return width, height
 
 
-def thumbnail(path: Path, width: int, height: int, crop: bool) -> Rendered:
+def thumbnail(path: Path, width: int, height: int, crop: bool, limits: RenderLimits
+              ) -> Rendered:
     """An EXIF-rotated thumbnail: within WxH keeping the aspect ratio (never enlarged), or
     exactly WxH cut from the centre with ``crop``. JPEG out, PNG when the image has
-    transparency or is a PNG. Raises NotAnImage."""
+    transparency or is a PNG. The pixel limit is checked from the header, and at most
+    ``limits.concurrency`` renders run at once in this process. Raises NotAnImage,
+    TooManyPixels, RendererBusy."""
+    slot = _slot(limits.concurrency)
+    if not slot.acquire(timeout=SLOT_WAIT):
+        raise RendererBusy()
     try:
-        with _open(path) as img:
+        return _render(path, width, height, crop, limits.max_pixels)
+    finally:
+        slot.release()
+
+
+def _render(path: Path, width: int, height: int, crop: bool, max_pixels: int) -> Rendered:
+    try:
+        with _open_bounded(path, max_pixels, (width, height)) as img:
             source_format = img.format
-            if source_format == "JPEG":
-                img.draft("RGB", _target_size(img, width, height))
             img.load()
             img = ImageOps.exif_transpose(img)
             if crop:

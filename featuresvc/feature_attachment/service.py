@@ -22,6 +22,7 @@ from ..feature_layer.exceptions import FeatureNotFound
 from ..feature_layer.model import Layer
 from ..file_storage import FileRef
 from ..file_storage.mime import OCTET_STREAM
+from ..file_upload.service import settings as upload_settings
 from ..text import KEYNAME_MAX, mime_problem, name_problem, text_problem
 from . import image, store
 from .exceptions import AttachmentNotFound
@@ -131,7 +132,7 @@ def store_upload(conn: Connection, ref: Any, *, name: str | None = None) -> Stor
     stored: FileRef | None = None
     if mime in image.HEIC_TYPES:
         with file_upload.open_upload(upload) as fh:
-            jpeg = image.heic_to_jpeg(fh)
+            jpeg = image.heic_to_jpeg(fh, upload_settings().max_image_pixels)
         if jpeg is not None:
             stored = file_storage.write_stream(conn, [jpeg], component=COMPONENT,
                                                mime_type="image/jpeg")

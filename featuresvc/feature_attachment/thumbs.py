@@ -13,7 +13,7 @@ from .. import file_storage
 from ..errors import ValidationError
 from ..file_storage import FileRef
 from . import image, store
-from .exceptions import AttachmentNotImage
+from .exceptions import AttachmentNotImage, ImageTooLarge, RendererBusy
 from .service import COMPONENT
 from .store import Attachment
 
@@ -44,8 +44,8 @@ def source(conn: Connection, att: Attachment) -> FileRef:
     return ref
 
 
-def thumbnail(conn: Connection, att: Attachment, width: int, height: int, crop: bool, *,
-              keep: bool = True) -> FileRef | image.Rendered:
+def thumbnail(conn: Connection, att: Attachment, width: int, height: int, crop: bool,
+              limits: image.RenderLimits, *, keep: bool = True) -> FileRef | image.Rendered:
     """The stored thumbnail, rendering and storing it on first use. Returns the rendered
     bytes themselves when they are not kept: ``keep=False`` (anonymous reads never write)
     or the source went meanwhile."""
@@ -55,9 +55,13 @@ def thumbnail(conn: Connection, att: Attachment, width: int, height: int, crop: 
         return ref
     try:
         rendered = image.thumbnail(file_storage.local_path(source(conn, att)), width, height,
-                                   crop)
+                                   crop, limits)
     except image.NotAnImage:
         raise AttachmentNotImage(att.id, att.mime_type) from None
+    except image.TooManyPixels as exc:
+        raise ImageTooLarge(att.id, str(exc), exc.limit) from None
+    except image.RendererBusy:
+        raise RendererBusy() from None
     if not keep:
         return rendered
     ref = file_storage.write_stream(conn, [rendered.data], component=COMPONENT,

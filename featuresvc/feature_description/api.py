@@ -15,16 +15,16 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from sqlalchemy import Connection
 
 from .. import db, file_upload
+from ..archive import Archive, open_zip
 from ..errors import ValidationError
 from ..feature_attachment.zipstream import zip_stream
 from ..feature_layer.access import OnFeatureLayer, current_layer
 from ..feature_layer.model import Layer
-from ..file_storage import FileTooLarge
 from ..http import json_body, json_response
 from ..routing import route
 from . import extension as _extension  # noqa: F401 - registers extension and section hook
@@ -32,8 +32,14 @@ from . import service, store
 
 bp = Blueprint("feature_description", __name__, description="Feature descriptions")
 
-_FILE = re.compile(r"^(\d+)\.html$", re.IGNORECASE)
-_BODY = re.compile(r"<body\b[^>]*>(.*?)(?:</body\s*>|$)", re.IGNORECASE | re.DOTALL)
+#: ASCII digits only (``\\d`` and ``str.isdigit`` also take ``²`` or Arabic-Indic digits),
+#: and few enough to be a feature id.
+_FILE = re.compile(r"([0-9]{1,18})\.html", re.IGNORECASE)
+_BODY_OPEN = re.compile(r"<body\b", re.IGNORECASE)
+_BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
+LOCATION = ["body", "source"]
+#: Largest single description file of an import.
+MAX_DOCUMENT = 16 * 1024 * 1024
 
 
 def _documents(conn: Connection, resource_id: int) -> Iterator[tuple[str, bytes]]:
@@ -58,50 +64,51 @@ def export(id: int):
 
 
 def _bad(message: str) -> ValidationError:
-    return ValidationError(message, data={"location": ["body", "source"]})
+    return ValidationError(message, data={"location": LOCATION})
 
 
-def _read(archive: zipfile.ZipFile, max_size: int) -> dict[int, zipfile.ZipInfo]:
+def _read(archive: Archive) -> dict[int, zipfile.ZipInfo]:
     found: dict[int, zipfile.ZipInfo] = {}
-    for info in archive.infolist():
-        if info.is_dir():
-            continue
-        match = _FILE.match(info.filename)
+    for info in archive.members:
+        match = _FILE.fullmatch(info.filename)
         if match is None:
             raise _bad("Files must be named using the format '{feature ID}.html', but got "
-                       f"'{info.filename}'.")
+                       f"'{info.filename[:200]}'.")
         found[int(match[1])] = info
-    if sum(i.file_size for i in found.values()) > max_size:
-        raise FileTooLarge(max_size, "The archive content is larger than the maximum of "
-                           f"{max_size} bytes.")
     return found
 
 
-def _content(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+def body_content(text: str) -> str:
+    """What ``<body …>…</body>`` holds (all of it when there is no body tag). Found with
+    plain searches: the one-regex form backtracked quadratically on ``<body <body …``."""
+    opening = _BODY_OPEN.search(text)
+    if opening is None:
+        return text
+    start = text.find(">", opening.end())
+    if start == -1:  # no later <body can have a ">" either
+        return text
+    closing = _BODY_CLOSE.search(text, start + 1)
+    return text[start + 1:closing.start() if closing else len(text)]
+
+
+def _content(archive: Archive, info: zipfile.ZipInfo) -> str:
     try:
-        text = archive.read(info).decode("utf-8")
+        text = archive.read(info, MAX_DOCUMENT).decode("utf-8")
     except UnicodeDecodeError:
         raise _bad(f"The file '{info.filename}' is not UTF-8 text.") from None
-    match = _BODY.search(text)
-    return service.sanitize(match[1] if match else text)
+    return service.sanitize(body_content(text))
 
 
 def import_zip(conn: Connection, layer: Layer, source: Any, *, replace: bool) -> dict:
     upload = file_upload.get_finished(conn, source)
-    max_size = current_app.config["FEATURESVC"].upload_max_size
-    with file_upload.open_upload(upload) as fh:
-        try:
-            archive = zipfile.ZipFile(fh)
-            found = _read(archive, max_size)
-            present = store.existing_features(conn, layer, sorted(found))
-            if replace:
-                store.delete_features(conn, layer.resource_id, None)
-            keep = set() if replace else store.existing(conn, layer.resource_id, list(found))
-            values = {fid: _content(archive, info) for fid, info in found.items()
-                      if fid in present and fid not in keep}
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
-                RuntimeError) as exc:
-            raise _bad(f"Invalid ZIP archive: {exc}.") from None
+    with file_upload.open_upload(upload) as fh, open_zip(fh, LOCATION) as archive:
+        found = _read(archive)
+        present = store.existing_features(conn, layer, sorted(found))
+        if replace:
+            store.delete_features(conn, layer.resource_id, None)
+        keep = set() if replace else store.existing(conn, layer.resource_id, list(found))
+        values = {fid: _content(archive, info) for fid, info in found.items()
+                  if fid in present and fid not in keep}
     store.put_many(conn, layer.resource_id, values)
     return {"imported": len(values), "skipped": len(found) - len(values)}
 

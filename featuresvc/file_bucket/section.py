@@ -7,15 +7,14 @@ are removed, a name with an upload ``id`` gets that content, a name without ``id
 
 from __future__ import annotations
 
-import zipfile
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Connection
 
 from .. import file_storage, file_upload
+from ..archive import open_zip
 from ..errors import ValidationError
-from ..file_storage import FileTooLarge
 from ..resource import classes, sections
 from ..resource.classes import ResourceClass
 from ..resource.sections import Context
@@ -66,29 +65,22 @@ def write_files(conn: Connection, resource_id: int, value: Any) -> None:
     store.touch(conn, resource_id)
 
 
+ARCHIVE_LOCATION = ["body", "file_bucket", "archive"]
+
+
 def write_archive(conn: Connection, resource_id: int, value: Any) -> None:
     upload = file_upload.get_finished(conn, value)
     max_size = current_app.config["FEATURESVC"].upload_max_size
-    with file_upload.open_upload(upload) as fh:
-        try:
-            archive = zipfile.ZipFile(fh)
-            members = [i for i in archive.infolist() if not i.is_dir()]
-            for member in members:
-                check_name(member.filename, ["body", "file_bucket", "archive"])
-            if sum(m.file_size for m in members) > max_size:
-                raise FileTooLarge(max_size, "The archive content is larger than the maximum "
-                                   f"of {max_size} bytes.")
-            file_storage.delete(conn, store.remove(conn, [resource_id]))
-            stored: dict[str, int] = {}
-            for member in members:
-                with archive.open(member) as src:
-                    ref = file_storage.write_stream(conn, src, component=COMPONENT,
-                                                    name=member.filename, max_size=max_size)
-                stored[member.filename] = ref.id
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
-            raise ValidationError(f"The archive is not a readable zip file: {exc}.",
-                                  data={"location": ["body", "file_bucket", "archive"]}
-                                  ) from None
+    with file_upload.open_upload(upload) as fh, open_zip(fh, ARCHIVE_LOCATION) as archive:
+        for member in archive.members:
+            check_name(member.filename, ARCHIVE_LOCATION)
+        file_storage.delete(conn, store.remove(conn, [resource_id]))
+        stored: dict[str, int] = {}
+        for member in archive.members:
+            with archive.open(member) as src:
+                ref = file_storage.write_stream(conn, src, component=COMPONENT,
+                                                name=member.filename, max_size=max_size)
+            stored[member.filename] = ref.id
     store.upsert(conn, resource_id, stored.items())
     store.touch(conn, resource_id)
 

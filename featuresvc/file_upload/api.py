@@ -142,25 +142,29 @@ def _put(default_name: str | None = None):
     return json_response(upload.meta(), status=201)
 
 
-@route(bp, BASE + "/", methods=["POST"], name="file_upload.collection", access=Authenticated(),
+@route(bp, BASE + "/", body_limit="upload",
+       methods=["POST"], name="file_upload.collection", access=Authenticated(),
        summary="Multipart upload ({upload_meta:[…]}) or tus creation (201 + Location)")
 def collection_post():
     return _post()
 
 
-@route(bp, BASE + "/", methods=["PUT"], name="file_upload.collection", access=Authenticated(),
+@route(bp, BASE + "/", body_limit="upload",
+       methods=["PUT"], name="file_upload.collection", access=Authenticated(),
        summary="Raw body upload (201 meta); name from Content-Disposition")
 def collection_put():
     return _put()
 
 
-@route(bp, BASE + "/upload", methods=["POST"], name="file_upload.upload",
+@route(bp, BASE + "/upload", body_limit="upload",
+       methods=["POST"], name="file_upload.upload",
        access=Authenticated(), summary="Deprecated alias of the collection POST (Mobile, GDAL)")
 def upload_post():
     return _post()
 
 
-@route(bp, BASE + "/upload", methods=["PUT"], name="file_upload.upload",
+@route(bp, BASE + "/upload", body_limit="upload",
+       methods=["PUT"], name="file_upload.upload",
        access=Authenticated(), summary="Deprecated alias of the collection PUT")
 def upload_put():
     return _put()
@@ -185,14 +189,16 @@ def item_get(id: str):
     return json_response(upload.meta())
 
 
-@route(bp, BASE + "/<id>", methods=["PUT"], name="file_upload.item", access=Authenticated(),
+@route(bp, BASE + "/<id>", body_limit="upload",
+       methods=["PUT"], name="file_upload.item", access=Authenticated(),
        summary="Raw body upload named by the last path segment (201 meta); this is what "
                "`curl -T photo.jpg …/file_upload/` sends (an extension, not in NGW)")
 def item_put(id: str):
     return _put(default_name=id)
 
 
-@route(bp, BASE + "/<id>", methods=["PATCH"], name="file_upload.item", access=Authenticated(),
+@route(bp, BASE + "/<id>", body_limit="upload",
+       methods=["PATCH"], name="file_upload.item", access=Authenticated(),
        summary="tus: append a chunk at Upload-Offset (204 with the new offset)")
 def item_patch(id: str):
     _is_tus()

@@ -30,6 +30,7 @@ import pyogrio
 from pyogrio import errors as ogr_errors
 from pyogrio import raw
 
+from ..archive import check_path as check_zip_bounds
 from ..errors import ValidationError
 from . import gdal_guard
 
@@ -147,6 +148,7 @@ def _check_members(archive: zipfile.ZipFile, name: str) -> None:
 
 def _zip_target(path: str, name: str) -> str:
     """The GDAL path of the dataset inside a zip (spec 2.2: a zipped shapefile)."""
+    check_zip_bounds(path, ["body", "vector_layer", "source"])  # bounds, before GDAL reads
     try:
         with zipfile.ZipFile(path) as archive:
             _check_members(archive, name)
