@@ -92,7 +92,8 @@ def test_basic_and_bearer_are_unaffected(admin, server, writer):
             assert not untouched()
 
 
-def test_login_csrf_is_refused(admin, anon, server):
+def test_login_csrf_is_refused(admin, server):
+    anon = Client(server.url)  # its own cookie jar: the login below must not leak into others
     user = create_user(admin)
     for headers in ({"Origin": EVIL}, {"Referer": EVIL + "/"}, {"Origin": "null"}):
         resp = anon.post(f"{AUTH}/login", data={"login": user.keyname, "password": PASSWORD},
