@@ -18,8 +18,9 @@ from sqlalchemy import Connection
 from ..errors import ValidationError
 from . import extension
 from . import geometry as geometry_io
+from .exceptions import BadValue
 from .model import Layer
-from .values import BadValue, loader
+from .values import loader
 
 #: Items validated between two hand-overs to a creates sink (see FeatureLoader.load).
 CHUNK = 2000

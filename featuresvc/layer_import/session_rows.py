@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection
 
+from ..feature_layer.exceptions import BadValue
 from ..feature_layer.loader import Rows
 from ..feature_layer.model import Layer
-from ..feature_layer.values import BadValue, loader
+from ..feature_layer.values import loader
 from .geoms import Converter, make_transformer, source_crs
 from .plan import GeometrySource, batch_geometries
 from .source import Dataset, SourceLayer
