@@ -357,9 +357,9 @@ class _Apply:
         if self.issues:
             first = self.issues[0]
             self.error = (f"Nothing was written: {self.invalid} row(s) are invalid; row "
-                          f"{first[0]}: {first[3]}")
+                          f"{first.row}: {first.reason}")
             raise ValidationError(self.error, data={"issues": [
-                {"row": i[0], "column": i[1], "field": i[2], "reason": i[3]}
+                {"row": i.row, "column": i.column, "field": i.field, "reason": i.reason}
                 for i in self.issues], "invalid_rows": self.invalid})
 
     def failed(self) -> None:
