@@ -24,7 +24,7 @@ from ..routing import query_param, route
 from . import bulk, service, store, thumbs
 from . import extension as _extension  # noqa: F401 - registers the feature extension
 from . import section as _section  # noqa: F401 - registers the layer delete hook
-from .exceptions import AttachmentNotFound
+from .exceptions import AttachmentNotFound, BadItem
 from .image import Rendered, RenderLimits
 
 bp = Blueprint("feature_attachment", __name__, description="Feature attachments")
@@ -39,7 +39,7 @@ def _item_body() -> service.ItemSpec:
     body = json_body()
     try:
         return service.parse_item(body, with_id=False)
-    except service.BadItem as exc:
+    except BadItem as exc:
         raise ValidationError(f"Request body: {exc}.", data={"location": ["body"]}) from None
 
 

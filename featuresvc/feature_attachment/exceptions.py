@@ -7,6 +7,25 @@ from ..errors import ServiceError, ValidationError
 COMPONENT = "feature_attachment"
 
 
+class NotAnImage(Exception):
+    """Bytes Pillow cannot decode (image.py); the service answers AttachmentNotImage."""
+
+
+class TooManyPixels(Exception):
+    """An image whose header claims more pixels than decoding is allowed for (image.py);
+    the service answers ImageTooLarge."""
+
+    def __init__(self, pixels: int | None, limit: int, size: tuple[int, int] | None = None):
+        dims = f"{size[0]}x{size[1]} = " if size else ""
+        shown = f"{dims}{pixels} pixels" if pixels is not None else "more pixels"
+        super().__init__(f"The image has {shown}, more than the maximum of {limit} pixels.")
+        self.pixels, self.limit = pixels, limit
+
+
+class BadItem(ValueError):
+    """An attachment item of the wrong shape; callers add where it was."""
+
+
 class AttachmentNotFound(ServiceError):
     status_code = 404
     title = "Attachment not found"
@@ -45,6 +64,8 @@ class ImageTooLarge(ValidationError):
 
 
 class RendererBusy(ServiceError):
+    """Every render slot of this worker stayed taken for image.SLOT_WAIT seconds."""
+
     status_code = 503
     title = "Too many thumbnails being rendered"
     component = COMPONENT

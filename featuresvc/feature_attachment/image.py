@@ -1,6 +1,7 @@
 """Pillow work on attachment files: EXIF metadata, HEIC to JPEG, thumbnails.
 
-Nothing here touches the database or HTTP; errors are plain exceptions the service maps.
+Nothing here touches the database or HTTP. Decoding errors are the plain NotAnImage and
+TooManyPixels (exceptions.py) the service maps to its 422s; RendererBusy is the 503 itself.
 HEIC/HEIF decoding comes from ``pillow-heif`` (a PyPI wheel bundling libheif); when it is
 not importable, HEIC files are stored as they are and are not images for the thumbnailer.
 """
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .exceptions import NotAnImage, RendererBusy, TooManyPixels
 
 try:  # optional: HEIC support
     import pillow_heif
@@ -43,24 +46,6 @@ SLOT_WAIT = 60
 _PILLOW_PIXELS = re.compile(r"\((\d+) pixels\)")
 _slots: dict[int, threading.BoundedSemaphore] = {}
 _slots_lock = threading.Lock()
-
-
-class NotAnImage(Exception):
-    pass
-
-
-class TooManyPixels(Exception):
-    """An image whose header claims more pixels than decoding is allowed for."""
-
-    def __init__(self, pixels: int | None, limit: int, size: tuple[int, int] | None = None):
-        dims = f"{size[0]}x{size[1]} = " if size else ""
-        shown = f"{dims}{pixels} pixels" if pixels is not None else "more pixels"
-        super().__init__(f"The image has {shown}, more than the maximum of {limit} pixels.")
-        self.pixels, self.limit = pixels, limit
-
-
-class RendererBusy(Exception):
-    """Every render slot of this worker stayed taken for SLOT_WAIT seconds."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from ..file_storage.mime import OCTET_STREAM
 from ..file_upload.service import settings as upload_settings
 from ..text import KEYNAME_MAX, mime_problem, name_problem, text_problem
 from . import image, store
-from .exceptions import AttachmentNotFound
+from .exceptions import AttachmentNotFound, BadItem
 from .store import Attachment, NewAttachment
 
 COMPONENT = "feature_attachment"
@@ -36,10 +36,6 @@ ATTRIBUTES = ("name", "keyname", "mime_type", "description")
 #: Per attribute: why a value cannot be stored (README "Input limits"), or None.
 _CHECKS = {"name": name_problem, "keyname": lambda v: name_problem(v, KEYNAME_MAX),
            "mime_type": mime_problem, "description": text_problem}
-
-
-class BadItem(ValueError):
-    """An attachment item of the wrong shape; callers add where it was."""
 
 
 @dataclass

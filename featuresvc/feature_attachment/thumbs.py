@@ -13,7 +13,7 @@ from .. import file_storage
 from ..errors import ValidationError
 from ..file_storage import FileRef
 from . import image, store
-from .exceptions import AttachmentNotImage, ImageTooLarge, RendererBusy
+from .exceptions import AttachmentNotImage, ImageTooLarge, NotAnImage, TooManyPixels
 from .service import COMPONENT
 from .store import Attachment
 
@@ -56,12 +56,10 @@ def thumbnail(conn: Connection, att: Attachment, width: int, height: int, crop: 
     try:
         rendered = image.thumbnail(file_storage.local_path(source(conn, att)), width, height,
                                    crop, limits)
-    except image.NotAnImage:
+    except NotAnImage:
         raise AttachmentNotImage(att.id, att.mime_type) from None
-    except image.TooManyPixels as exc:
+    except TooManyPixels as exc:
         raise ImageTooLarge(att.id, str(exc), exc.limit) from None
-    except image.RendererBusy:
-        raise RendererBusy() from None
     if not keep:
         return rendered
     ref = file_storage.write_stream(conn, [rendered.data], component=COMPONENT,

@@ -3,6 +3,12 @@ from __future__ import annotations
 from ..errors import ServiceError, ValidationError
 
 
+class BadValue(ValueError):
+    """A value that does not fit its field; the message says why. Raised by the value
+    converters (values.py); the loader or filter parser turns it into a 422 naming the
+    feature or parameter."""
+
+
 class FeatureNotFound(ServiceError):
     status_code = 404
     title = "Feature not found"

@@ -18,11 +18,11 @@ from ..errors import ValidationError
 from ..spatial_ref_sys import service as srs_service
 from ..text import find_nul
 from . import geometry as geometry_io
-from .exceptions import FVersioningNotEnabled
+from .exceptions import BadValue, FVersioningNotEnabled
 from .loader import WriteOptions
 from .model import Field, Layer
 from .query import Condition, FeatureQuery, Logical, Node
-from .values import BadValue, parse_filter_value
+from .values import parse_filter_value
 
 FIELD_OPS = ("eq", "ne", "gt", "lt", "ge", "le", "like", "ilike", "in", "notin", "isnull",
              "startswith")

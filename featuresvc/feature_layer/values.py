@@ -12,13 +12,11 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
+from .exceptions import BadValue
+
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
 MAX_SAFE_INT = 2**53 - 1
-
-
-class BadValue(ValueError):
-    """A value that does not fit its field; the message says why."""
 
 
 def _show(value: Any) -> str:

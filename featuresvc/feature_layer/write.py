@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from . import extension
 from .exceptions import FeatureNotFound
-from .loader import CHUNK, MISSING, ChangeSet, FeatureLoader, Rows
+from .loader import CHUNK, MISSING, ChangeSet, FeatureLoader, Rows, Touched
 from .model import Layer
 from .query import FeatureQuery
 from .store import read as read_store
@@ -139,11 +139,11 @@ def load_and_apply(conn: Connection, layer: Layer, loader: FeatureLoader, items:
     validated, so both sides work at once; an error anywhere still rolls everything back."""
     creates = loader.count_creates(items)
     survey = loader.survey_updates(items)
-    updates = survey[0] if survey is not None else 0
+    updates = survey.count if survey is not None else 0
     if creates >= STREAM_MIN and creates >= updates:
         return _stream_creates(conn, layer, loader, items, creates)
-    if updates >= STREAM_MIN and (survey[1][0] is not None or survey[1][1]):
-        return _stream_updates(conn, layer, loader, items, survey[1])
+    if updates >= STREAM_MIN and not survey.touched.empty:
+        return _stream_updates(conn, layer, loader, items, survey.touched)
     return apply(conn, layer, loader.load(items))
 
 
@@ -164,7 +164,7 @@ def _stream_creates(conn: Connection, layer: Layer, loader: FeatureLoader, items
 
 
 def _stream_updates(conn: Connection, layer: Layer, loader: FeatureLoader, items: Any,
-                    touched: store.Touched) -> list[int]:
+                    touched: Touched) -> list[int]:
     done = _Collected()
 
     def sink(rows: Rows) -> None:

@@ -9,7 +9,7 @@ Public functions for other components:
   to the caller.
 * :func:`get_finished` ``(conn, ref) -> Upload`` and :func:`open_upload` ``(upload)`` to read
   an upload's bytes without storing them (e.g. a zip to unpack).
-* :func:`upload_id_of` ``(ref, location)``: the id in an upload meta, or 422.
+* :func:`upload_id_of` ``(ref)``: the id in an upload meta, or 422.
 
 Uploads stay until they expire (``upload_lifetime`` after their last write), as in NGW, so the
 same upload may be consumed more than once.
@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 from flask import current_app, has_request_context
@@ -59,7 +59,7 @@ def max_size() -> int:
 
 # -- consumers ------------------------------------------------------------------------------
 
-def upload_id_of(ref: Any, location: Sequence[str | int] = ("body",)) -> str:
+def upload_id_of(ref: Any) -> str:
     """The upload id in ``ref`` (an id string or a meta dict with ``id``), else 422."""
     value = ref.get("id") if isinstance(ref, Mapping) else ref
     if not valid_id(value):

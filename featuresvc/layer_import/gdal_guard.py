@@ -26,6 +26,8 @@ import threading
 
 import pyogrio
 
+from .exceptions import GuardError
+
 #: Drivers that read the given file itself (and, for a shapefile or MapInfo table, its
 #: same-named sidecar files). Nothing else opens a user file.
 READ_DRIVERS = ("GPKG", "GeoJSON", "GeoJSONSeq", "ESRI Shapefile", "CSV", "XLSX", "ODS",
@@ -65,10 +67,6 @@ class _HTTPResult(ctypes.Structure):
 _FETCH = ctypes.CFUNCTYPE(_P, _S, _P, _P, _P, _P, _P, _P)
 _lock = threading.Lock()
 _state: dict = {}
-
-
-class GuardError(RuntimeError):
-    """GDAL could not be hardened: opening user files is refused rather than unguarded."""
 
 
 def _library() -> ctypes.CDLL:

@@ -15,12 +15,12 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
-from ..errors import ValidationError
 from ..feature_layer.model import BASE_TYPES, FORBIDDEN_KEYNAMES
 from . import geoms as geom_io
 from .columns import datatype_of
+from .exceptions import ImportError_, SourceError
 from .options import ImportOptions
-from .source import Dataset, SourceError, SourceLayer
+from .source import Dataset, SourceLayer
 
 ALL_TYPES = frozenset({*BASE_TYPES, *(t + "Z" for t in BASE_TYPES)})
 WKT_NAMES = ("wkt", "wkt_geom", "geom", "geometry", "the_geom", "shape")
@@ -29,11 +29,6 @@ Y_NAMES = ("y", "lat", "latitude")
 Z_NAMES = ("z", "alt", "altitude", "elevation")
 INT32 = (-(2**31), 2**31 - 1)
 WGS84 = "EPSG:4326"
-
-
-class ImportError_(ValidationError):
-    component = "vector_layer"
-    ngw_class = "ValidationError"
 
 
 @dataclass(frozen=True)

@@ -66,10 +66,9 @@ def target_crs(conn: Connection, srs_id: int | None) -> str | None:
     return srs.wkt
 
 
-def load(conn: Connection, source: Any, data: dict, target: Target, *,
-         srs_id: int | None) -> loader.Result:
+def load(conn: Connection, source: Any, data: dict, target: Target) -> loader.Result:
     """Load ``source`` with the options in ``data`` (the section's keys) into ``target``,
-    reprojecting to ``srs_id``."""
+    reprojecting to the coordinate system of the layer the target prepares."""
     options = parse(data)
     progress = source.progress if isinstance(source, LocalSource) else None
     with open_source(conn, source) as dataset:

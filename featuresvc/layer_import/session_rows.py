@@ -11,20 +11,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import Connection
 
+from ..feature_layer.exceptions import BadValue
 from ..feature_layer.loader import Rows
 from ..feature_layer.model import Layer
-from ..feature_layer.values import BadValue, loader
+from ..feature_layer.values import loader
 from .geoms import Converter, make_transformer, source_crs
 from .plan import GeometrySource, batch_geometries
 from .source import Dataset, SourceLayer
 
-Issue = tuple[int, str | None, str | None, str]
 BATCH_SIZE = 5000
+
+
+class Issue(NamedTuple):
+    """Why one source row cannot be imported: an item of the session's validation list."""
+
+    row: int  # 1-based, in the source
+    column: str | None  # the source column(s) read
+    field: str | None  # the field keyname, or "geom"
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ class RowChecker:
                     values[i][at] = convert(cell)
                 except BadValue as exc:
                     bad[i] = True
-                    issues.append((first_row + i, column, keyname, f"{exc}."))
+                    issues.append(Issue(first_row + i, column, keyname, f"{exc}."))
         geoms: list[Any] = [None] * n
         if self.converter is not None:
             parsed, errors = batch_geometries(batch, meta, self.mapping.geometry, False)
@@ -91,12 +100,12 @@ class RowChecker:
             gcols = ", ".join(self.mapping.geometry.columns) or None
             for i, reason in errors.items():
                 bad[i] = True
-                issues.append((first_row + i, gcols, "geom", f"Geometry {reason}."
+                issues.append(Issue(first_row + i, gcols, "geom", f"Geometry {reason}."
                                if reason.startswith(("has ", "is ")) else
                                reason[0].upper() + reason[1:] + "."))
         keep = np.flatnonzero(~bad)
         rows = Rows(geoms=[geoms[i] for i in keep], values=[values[i] for i in keep])
-        issues.sort(key=lambda issue: issue[0])
+        issues.sort(key=lambda issue: issue.row)
         return rows, issues, int(bad.sum())
 
 

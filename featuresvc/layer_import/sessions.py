@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine
 
 from .. import db, security
 from ..auth.identity import Identity
-from ..errors import ServiceError, ValidationError
+from ..errors import ValidationError
 from ..feature_layer import layers, write
 from ..feature_layer.loader import Rows, gc_paused
 from ..feature_layer.model import Layer
@@ -35,6 +35,7 @@ from ..resource import store as resource_store
 from ..spatial_ref_sys import service as srs_service
 from . import session_rows, store
 from .columns import datatype_of
+from .exceptions import SessionConflict, SessionNotFound
 from .plan import WKT_NAMES, X_NAMES, Y_NAMES, Z_NAMES, GeometrySource
 from .service import open_source, target_crs
 from .session_rows import Mapping, RowChecker
@@ -44,20 +45,6 @@ PREVIEW_ROWS = 20
 GEOMETRY_KINDS = ("source", "wkt", "xy")
 MODES = ("all_or_nothing", "skip_invalid")
 ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-class SessionNotFound(ServiceError):
-    status_code = 404
-    title = "Import session not found"
-    component = "vector_layer"
-    ngw_class = "ImportSessionNotFound"
-
-
-class SessionConflict(ServiceError):
-    status_code = 409
-    title = "Import session busy"
-    component = "vector_layer"
-    ngw_class = "ImportSessionConflict"
 
 
 # -- loading and presenting --------------------------------------------------------------------
@@ -370,9 +357,9 @@ class _Apply:
         if self.issues:
             first = self.issues[0]
             self.error = (f"Nothing was written: {self.invalid} row(s) are invalid; row "
-                          f"{first[0]}: {first[3]}")
+                          f"{first.row}: {first.reason}")
             raise ValidationError(self.error, data={"issues": [
-                {"row": i[0], "column": i[1], "field": i[2], "reason": i[3]}
+                {"row": i.row, "column": i.column, "field": i.field, "reason": i.reason}
                 for i in self.issues], "invalid_rows": self.invalid})
 
     def failed(self) -> None:

@@ -31,8 +31,8 @@ from pyogrio import errors as ogr_errors
 from pyogrio import raw
 
 from ..archive import check_path as check_zip_bounds
-from ..errors import ValidationError
 from . import gdal_guard
+from .exceptions import SourceError
 
 #: Single-file formats looked for inside a zip without shapefiles.
 ZIP_MEMBERS = (".geojson", ".json", ".geojsonl", ".geojsons", ".gpkg", ".kml", ".gpx", ".csv",
@@ -54,11 +54,6 @@ FORMATS = {"GPKG": "GeoPackage", "GeoJSON": "GeoJSON", "GeoJSONSeq": "GeoJSONSeq
            "MapInfo File": "MapInfo (TAB/MIF)", "FlatGeobuf": "FlatGeobuf", "DXF": "DXF"}
 #: Anything that looks like an absolute path or a /vsi chain in a GDAL message.
 _PATH = re.compile(r"(?<![\w.])(?:/vsi\w+/)?/[^\s'\",;:()]+")
-
-
-class SourceError(ValidationError):
-    title = "Unsupported or unreadable file"
-    component = "vector_layer"
 
 
 def _refused(name: str, driver: str | None) -> SourceError:

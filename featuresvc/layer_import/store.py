@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Connection, text
+
+if TYPE_CHECKING:
+    from .session_rows import Issue
 
 #: A running apply whose progress has not moved for this long was interrupted (a killed
 #: worker): it may be applied again and reads as failed.
@@ -81,8 +84,7 @@ def delete(conn: Connection, session_id: str) -> None:
     conn.execute(text("DELETE FROM layer_import_session WHERE id = :id"), {"id": session_id})
 
 
-def save_issues(conn: Connection, session_id: str, issues: list[tuple[int, str | None,
-                                                                      str | None, str]],
+def save_issues(conn: Connection, session_id: str, issues: list[Issue],
                 invalid_rows: int, row_count: int) -> None:
     conn.execute(text("DELETE FROM layer_import_issue WHERE session_id = :id"),
                  {"id": session_id})
@@ -91,9 +93,9 @@ def save_issues(conn: Connection, session_id: str, issues: list[tuple[int, str |
             "INSERT INTO layer_import_issue (session_id, row_no, column_name, field, reason) "
             "SELECT :id, u.* FROM unnest(CAST(:rows AS int[]), CAST(:cols AS text[]), "
             "CAST(:flds AS text[]), CAST(:reasons AS text[])) AS u"), {
-                "id": session_id, "rows": [i[0] for i in issues],
-                "cols": [i[1] for i in issues], "flds": [i[2] for i in issues],
-                "reasons": [i[3] for i in issues]})
+                "id": session_id, "rows": [i.row for i in issues],
+                "cols": [i.column for i in issues], "flds": [i.field for i in issues],
+                "reasons": [i.reason for i in issues]})
     conn.execute(text(
         "UPDATE layer_import_session SET validated = true, invalid_rows = :bad, "
         "row_count = :rows WHERE id = :id"),

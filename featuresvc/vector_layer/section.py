@@ -153,7 +153,7 @@ class VectorLayerSection:
         from ..layer_import import service as layer_import  # heavy: loaded on first use
 
         layer_import.load(ctx.conn, data["source"], data,
-                          _SourceTarget(resource.id, srs_id, creating), srs_id=srs_id)
+                          _SourceTarget(resource.id, srs_id, creating))
 
     def _update(self, ctx: Context, resource: Resource, data: dict) -> None:
         store.lock_meta(ctx.conn, resource.id)

@@ -21,7 +21,7 @@ from psycopg.pq import Format
 from psycopg.types import TypeInfo
 from sqlalchemy import Connection, text
 
-from ..loader import MISSING, Rows
+from ..loader import MISSING, Rows, Touched
 from ..model import Layer
 
 STAGING = "featuresvc_feature_staging"
@@ -154,11 +154,6 @@ def insert_one(conn: Connection, layer: Layer, rows: Rows) -> int:
         return cur.fetchone()[0]
 
 
-#: Which columns an update batch sets: geometry None (untouched), True (every row sets
-#: it) or False (some rows do); fields as (index in layer.fields, every row sets it).
-Touched = tuple[bool | None, list[tuple[int, bool]]]
-
-
 def touched(rows: Rows, layer: Layer) -> Touched:
     n = len(rows)
     geom_set = sum(1 for g in rows.geoms if g is not MISSING) if layer.has_geometry else 0
@@ -168,7 +163,7 @@ def touched(rows: Rows, layer: Layer) -> Touched:
         count = sum(1 for v in rows.values if v[i] is not MISSING)
         if count:
             columns.append((i, count == n))
-    return geom, columns
+    return Touched(geom, columns)
 
 
 class UpdateStage:
@@ -178,7 +173,7 @@ class UpdateStage:
 
     def __init__(self, conn: Connection, layer: Layer, touched: Touched):
         self.layer = layer
-        self.geom, self.columns = touched
+        self.geom, self.columns = touched.geom, touched.columns
         self._cursor = _raw(conn).cursor()
         self._stage_cols: list[tuple[str, str]] = [("id", "int4")]
         self._sets: list[sql.Composable] = []
@@ -256,7 +251,7 @@ def update_rows(conn: Connection, layer: Layer, rows: Rows) -> int:
     """Stage and apply updates; returns the number of features found (the caller compares
     it with the distinct ids sent)."""
     which = touched(rows, layer)
-    if which[0] is None and not which[1]:
+    if which.empty:
         return count_existing(conn, layer, rows.ids)
     with UpdateStage(conn, layer, which) as stage:
         stage.write(rows)
