@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from flask import g, request
 
+from .auth.api_identity import current_identity
 from .auth.exceptions import AuthenticationRequired
-from .auth.identity import current_identity
 from .errors import ForbiddenError, ServiceError, ValidationError
-from .resource.access import resolver
 from .resource.acl import READ
+from .resource.api_access import resolver
 from .resource.exceptions import InsufficientPermissions, ResourceNotFound
 
 

@@ -1,14 +1,13 @@
-"""Effective permissions of the request's caller, loaded in batches and memoised per request."""
+"""Effective permissions of a caller, loaded in batches and memoised (one resolver per request,
+kept by :mod:`featuresvc.resource.api_access`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from flask import g
 from sqlalchemy import Connection
 
-from .. import db
-from ..auth.identity import Identity, current_identity, system_principals
+from ..auth.identity import Identity, system_principals
 from . import store
 from .acl import READ, Caller, Explanation, Node, Rule, evaluate
 
@@ -99,10 +98,3 @@ class PermissionResolver:
         chain = [*self.chain(self.nodes[parent_id]), node]
         return evaluate(chain, rules, self.caller, parent)
 
-
-def resolver() -> PermissionResolver:
-    """The request's resolver (for the current caller)."""
-    res = g.get("_perm_resolver")
-    if res is None:
-        res = g._perm_resolver = PermissionResolver(db.connection(), current_identity())
-    return res

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from ..auth.identity import Identity
+from ..config import Settings
 from .access import PermissionResolver
 from .classes import ResourceClass
 from .exceptions import AttributeUpdateForbidden
@@ -20,9 +21,12 @@ from .store import Resource
 
 @dataclass
 class Context:
+    """What a service acts with: the transaction, the caller, its permissions, the settings."""
+
     conn: Connection
     identity: Identity
     resolver: PermissionResolver
+    settings: Settings
 
     def permissions(self, resource: Resource) -> frozenset[str]:
         return self.resolver.permissions(resource.id) or frozenset()
