@@ -21,7 +21,7 @@ from .config import Settings
 @dataclass(frozen=True)
 class Scope:
     settings: Settings
-    #: The caller; None for operator work (maintenance), which may use any upload.
+    #: The caller; None for work on nobody's behalf, which may use any upload.
     caller: Identity | None = None
 
 

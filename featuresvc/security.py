@@ -107,10 +107,6 @@ def was_checked() -> bool:
     return bool(g.get("_access_checked")) or (res is not None and res.checked)
 
 
-def deny(resource_id: int, permission: str) -> None:
-    raise access.denied(resolver().caller, resource_id, permission)
-
-
 def challenge_guest(exc: ServiceError) -> ServiceError:
     """Decision 1 for every 403 a view raises (attribute checks, moves, recursive deletes):
     an anonymous caller gets 401 with a Basic challenge, so clients know to log in."""
