@@ -9,7 +9,7 @@ from flask import Flask, current_app, request
 from flask_smorest import Api
 
 from . import __version__, bodylimit, db, envelope, http, registry
-from .auth import csrf
+from .auth import api_csrf as csrf
 from .config import Settings, load_settings
 from .errors import InternalServerError
 from .proxy import TrustedProxies

@@ -51,12 +51,12 @@ class Limits:
 
 
 def current_limits() -> Limits:
-    """The running app's limits (the defaults outside an app, e.g. in a script)."""
-    from flask import current_app, has_app_context
+    """The limits of the request or command at work (the defaults outside one, e.g. in a
+    script)."""
+    from .scope import current_or_none
 
-    if has_app_context():
-        return Limits.of(current_app.config["FEATURESVC"])
-    return Limits.of(Settings())
+    current = current_or_none()
+    return Limits.of(current.settings if current is not None else Settings())
 
 
 class ArchiveError(ValidationError):

@@ -13,7 +13,6 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import Engine, text
 
 from .config import Settings
@@ -69,14 +68,11 @@ def _loop(engine: Engine, settings: Settings) -> None:
         time.sleep(interval)
 
 
-def start_periodic(app: Flask) -> threading.Thread | None:
+def start_periodic(engine: Engine, settings: Settings) -> threading.Thread | None:
     """Start the cleanup thread of this worker (a daemon: it dies with the worker)."""
-    from . import db
-
-    settings: Settings = app.config["FEATURESVC"]
     if settings.cleanup_interval <= 0:
         return None
-    thread = threading.Thread(target=_loop, args=(app.extensions[db.EXTENSION], settings),
+    thread = threading.Thread(target=_loop, args=(engine, settings),
                               name="featuresvc-cleanup", daemon=True)
     thread.start()
     return thread

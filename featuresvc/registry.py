@@ -23,7 +23,7 @@ def blueprints() -> list[Blueprint]:
     from .pyramid.api import bp as pyramid
     from .resmeta import section as _resmeta  # noqa: F401
     from .resource.api import bp as resource
-    from .resource.exports import bp as resource_export
+    from .resource.api_export import bp as resource_export
     from .spatial_ref_sys.api import bp as spatial_ref_sys
 
     # isort: off

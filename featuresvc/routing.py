@@ -10,13 +10,14 @@ from typing import Any
 
 import marshmallow as ma
 import psycopg
-from flask import request
+from flask import current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy import exc as sa_exc
 
 from . import db
-from .auth.identity import current_identity
+from .auth.api_identity import current_identity
 from .errors import InternalServerError, ServiceError, TransactionConflict, ValidationError
+from .scope import Scope, opened
 from .security import Access, challenge_guest, was_checked
 
 log = logging.getLogger("featuresvc")
@@ -42,10 +43,11 @@ def route(
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(**kwargs: Any) -> Any:
-            current_identity()
+            caller = current_identity()
             try:
-                access.enforce()
-                result = view(**kwargs)
+                with opened(Scope(current_app.config["FEATURESVC"], caller)):
+                    access.enforce()
+                    result = view(**kwargs)
                 if not was_checked():
                     raise InternalServerError(
                         f"Route {rule} did not check the caller's permission.")

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 from flask import g, request
 
+from .auth.api_identity import current_identity
 from .auth.exceptions import AuthenticationRequired
-from .auth.identity import current_identity
 from .errors import ForbiddenError, ServiceError, ValidationError
-from .resource.access import resolver
-from .resource.acl import READ
-from .resource.exceptions import InsufficientPermissions, ResourceNotFound
+from .resource import access
+from .resource.api_access import resolver
 
 
 class Access:
@@ -103,15 +102,9 @@ def mark_checked() -> None:
 
 
 def was_checked() -> bool:
-    return bool(g.get("_access_checked"))
-
-
-def deny(resource_id: int, permission: str) -> None:
-    if current_identity().is_guest:
-        raise AuthenticationRequired(
-            f"Insufficient '{permission}' permission on resource id = {resource_id}; "
-            "authentication required.")
-    raise InsufficientPermissions(resource_id, permission)
+    """A check ran here or through a service's context (the request's resolver)."""
+    res = g.get("_perm_resolver")
+    return bool(g.get("_access_checked")) or (res is not None and res.checked)
 
 
 def challenge_guest(exc: ServiceError) -> ServiceError:
@@ -124,12 +117,7 @@ def challenge_guest(exc: ServiceError) -> ServiceError:
 
 def require(resource_id: int, *permissions: str) -> frozenset[str]:
     """Check permissions on a resource; returns all the caller's permissions on it."""
-    perms = resolver().permissions(resource_id)
-    if not perms or READ not in perms:
-        raise ResourceNotFound(resource_id)
-    for permission in permissions:
-        if permission not in perms:
-            deny(resource_id, permission)
+    perms = access.require(resolver(), resource_id, *permissions)
     mark_checked()
     return perms
 

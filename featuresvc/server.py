@@ -44,11 +44,13 @@ class FeatureServer(BaseApplication):
 def _post_worker_init(worker) -> None:
     """Per-worker set-up once the app is loaded: GDAL confined before any request can hand
     it a file, then background work (periodic cleanup)."""
+    from . import db
     from .layer_import.gdal_guard import harden
     from .maintenance import start_periodic
 
     harden()
-    start_periodic(worker.wsgi)
+    app = worker.wsgi
+    start_periodic(app.extensions[db.EXTENSION], app.config["FEATURESVC"])
 
 
 def run(settings: Settings, options: dict[str, Any] | None = None) -> None:

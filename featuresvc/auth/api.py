@@ -10,8 +10,9 @@ from ..http import json_response, parse_body, query_bool, read_body
 from ..routing import route
 from ..security import Administrator, Authenticated, Public
 from . import service, store
+from .api_identity import current_identity
 from .exceptions import AuthenticationRequired, InvalidCredentialsException, PrincipalNotFound
-from .identity import SESSION_COOKIE, check_login, current_identity, system_principals
+from .identity import SESSION_COOKIE, check_login, system_principals
 from .passwords import check_length, new_secret, secret_hash
 from .schema import GroupWrite, Login, TokenCreate, TokenCreated, UserWrite
 
@@ -36,7 +37,8 @@ def login():
     body = _login_body()
     check_length(body["password"])
     conn = db.connection()
-    row = check_login(conn, body["login"], body["password"])
+    row = check_login(conn, current_app.config["FEATURESVC"], body["login"], body["password"],
+                      request.remote_addr)
     if row is None:
         raise InvalidCredentialsException()
     if row.disabled:

@@ -1,21 +1,27 @@
-"""Who is calling: resolved once per request from Basic, Bearer or the session cookie."""
+"""Who is calling: an :class:`Identity` from Basic, Bearer or the session cookie.
+
+The credentials are given as plain values; reading them from the request (once per request)
+is the HTTP layer's part, in :mod:`featuresvc.auth.api_identity`.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, request
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
+from ..config import Settings
 from . import store, throttle
 from .exceptions import InvalidCredentialsException, MalformedAuthorization
 from .passwords import secret_hash, verify_password
 
 SESSION_COOKIE = "ngw_sid"
-_PRINCIPALS = "featuresvc.auth.principals"
+#: System principal ids per database (they never change once bootstrapped).
+_principals: weakref.WeakKeyDictionary[Engine, dict[str, int]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,9 @@ class Identity:
 
 
 def system_principals(conn: Connection) -> dict[str, int]:
-    cached = current_app.extensions.get(_PRINCIPALS)
+    cached = _principals.get(conn.engine)
     if cached is None:
-        cached = current_app.extensions[_PRINCIPALS] = store.system_principals(conn)
+        cached = _principals[conn.engine] = store.system_principals(conn)
     return cached
 
 
@@ -55,14 +61,15 @@ def _identity(conn: Connection, row, medium: str | None) -> Identity:
     )
 
 
-def _basic(conn: Connection, payload: str) -> Identity:
+def _basic(conn: Connection, settings: Settings, payload: str,
+           remote_addr: str | None) -> Identity:
     try:
         login, _, password = base64.b64decode(payload, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise MalformedAuthorization("Malformed Basic authorization header.") from None
     if not _:
         raise MalformedAuthorization("Malformed Basic authorization header.")
-    row = check_login(conn, login, password)
+    row = check_login(conn, settings, login, password, remote_addr)
     if row is None:
         raise InvalidCredentialsException()
     if row.disabled:
@@ -70,15 +77,14 @@ def _basic(conn: Connection, payload: str) -> Identity:
     return _identity(conn, row, "basic")
 
 
-def check_login(conn: Connection, login: str, password: str) -> Any:
+def check_login(conn: Connection, settings: Settings, login: str, password: str,
+                remote_addr: str | None) -> Any:
     """The user row if ``password`` is right, else None; throttled (429 while locked) by
     login and client address, whether a worker has the credentials cached or not."""
-    from .. import db
-
     row = store.user_by_login(conn, login)
     usable = row is not None and not row.system
     ok = throttle.check_password(
-        conn, db.engine(), current_app.config["FEATURESVC"], login, request.remote_addr,
+        conn, conn.engine, settings, login, remote_addr,
         lambda: verify_password(row.password_hash if usable else None, login, password))
     return row if ok else None
 
@@ -92,20 +98,29 @@ def _by_id(conn: Connection, user_id: int | None, medium: str) -> Identity | Non
     return _identity(conn, row, medium)
 
 
-def authenticate(conn: Connection) -> Identity:
-    header = request.headers.get("Authorization", "").strip()
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presents: its ``Authorization`` header, session cookie and address."""
+
+    authorization: str
+    session_id: str | None
+    remote_addr: str | None
+
+
+def authenticate(conn: Connection, settings: Settings, creds: Credentials) -> Identity:
+    header = creds.authorization.strip()
     if header:
         scheme, _, payload = header.partition(" ")
         scheme = scheme.lower()
         if scheme == "basic":
-            return _basic(conn, payload.strip())
+            return _basic(conn, settings, payload.strip(), creds.remote_addr)
         if scheme == "bearer":
             ident = _by_id(conn, store.user_by_token(conn, secret_hash(payload.strip())), "bearer")
             if ident is None:
                 raise InvalidCredentialsException("Invalid or expired token.")
             return ident
         raise MalformedAuthorization(f"Unsupported authorization scheme '{scheme}'.")
-    sid = request.cookies.get(SESSION_COOKIE)
+    sid = creds.session_id
     if sid:
         ident = _by_id(conn, store.user_by_session(conn, secret_hash(sid)), "session")
         if ident is not None:
@@ -131,13 +146,3 @@ def identity_for(conn: Connection, user_id: int | None, *,
 def guest(conn: Connection) -> Identity:
     row = store.get_principal(conn, system_principals(conn)["guest"], "U")
     return _identity(conn, row, None)
-
-
-def current_identity() -> Identity:
-    """The caller of the current request (authenticated by the API before the view)."""
-    ident = g.get("identity")
-    if ident is None:
-        from .. import db
-
-        ident = g.identity = authenticate(db.connection())
-    return ident

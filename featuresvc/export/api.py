@@ -1,5 +1,5 @@
 """Export routes (spec 3.4): ``GET /api/resource/{id}/export`` for feature layers (a handler
-of the shared route in :mod:`featuresvc.resource.exports`) and the multi-layer
+of the shared route in :mod:`featuresvc.resource.api_export`) and the multi-layer
 ``GET|POST /api/component/feature_layer/export``.
 
 The file is written to a private temporary directory while the view runs (inside the
@@ -23,7 +23,7 @@ from ..feature_layer import layers
 from ..feature_layer.access import listed_layer_node
 from ..feature_layer.api import get_body
 from ..http import json_body, query_dict, query_int_list
-from ..resource import exports
+from ..resource import api_export as exports
 from ..resource import store as resource_store
 from ..resource.store import Resource
 from ..routing import query_param, route

@@ -2,7 +2,7 @@
 ``/api/resource/{id}/feature_attachment/export|import``.
 
 Reads need ``data.read``; every change, deletion included, needs ``data.write`` (spec
-Decision 6). Views parse, call the service, answer; files are served by file_storage.send
+Decision 6). Views parse, call the service, answer; files are served by file_storage.api_send
 (HTTP Range, ETag).
 """
 
@@ -15,10 +15,11 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from .. import db, file_storage
-from ..auth.identity import current_identity
+from ..auth.api_identity import current_identity
 from ..errors import ValidationError
 from ..feature_layer.access import OnFeatureLayer, current_layer
 from ..feature_layer.exceptions import FeatureNotFound
+from ..file_storage.api_send import send
 from ..http import json_body, json_response, query_bool, query_int
 from ..routing import query_param, route
 from . import bulk, service, store, thumbs
@@ -110,7 +111,7 @@ def download(id: int, fid: int, aid: int):
     if ref is None or fileobj not in (None, att.fileobj_id):
         # No versioning here: only the current file exists.
         raise AttachmentNotFound(id, fid, aid)
-    return _disposition(file_storage.send(ref, mime_type=att.mime_type), att.name)
+    return _disposition(send(ref, mime_type=att.mime_type), att.name)
 
 
 @route(bp, ITEM + "/image", methods=["GET"], access=READ, name="feature_attachment.image",
@@ -124,7 +125,7 @@ def image(id: int, fid: int, aid: int):
     crop = query_bool("crop", False)
     if size is None:
         thumbs.require_image(att)
-        return file_storage.send(thumbs.source(conn, att), mime_type=att.mime_type)
+        return send(thumbs.source(conn, att), mime_type=att.mime_type)
     settings = current_app.config["FEATURESVC"]
     # Anonymous reads never write: they reuse stored thumbnails but do not add any.
     found = thumbs.thumbnail(conn, att, size[0], size[1], crop, RenderLimits(
@@ -132,7 +133,7 @@ def image(id: int, fid: int, aid: int):
         keep=not current_identity().is_guest)
     if isinstance(found, Rendered):
         return Response(found.data, mimetype=found.mime_type)
-    return file_storage.send(found)
+    return send(found)
 
 
 # -- bulk --------------------------------------------------------------------------------------
@@ -142,7 +143,9 @@ def image(id: int, fid: int, aid: int):
        summary="Every attachment of the layer as a zip: {fid:010d}/{name} + metadata.json")
 def export(id: int):
     current_layer(id)
-    return bulk.export_response(id)
+    return Response(bulk.export_stream(db.connection(), id), mimetype="application/zip",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{id}.attachments.zip"'})
 
 
 @route(bp, "/api/resource/<int:id>/feature_attachment/import", methods=["PUT"], access=WRITE,
@@ -157,4 +160,5 @@ def import_(id: int):
         raise ValidationError("Missing required field - at `$.source`.",
                               data={"location": ["body", "source"]})
     replace = body.get("replace", False) is True
-    return json_response(bulk.import_zip(conn, layer, body["source"], replace=replace))
+    return json_response(bulk.import_zip(conn, layer, body["source"], replace=replace,
+                                         settings=current_app.config["FEATURESVC"]))

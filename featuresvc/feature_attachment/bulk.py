@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from flask import Response, current_app
 from sqlalchemy import Connection
 
-from .. import db, file_storage, file_upload
+from .. import file_storage, file_upload
 from ..archive import Archive, open_zip
+from ..config import Settings
 from ..errors import ValidationError
 from ..feature_layer.model import Layer
 from . import service, store
@@ -95,13 +95,13 @@ def _entries(atts: list[Attachment], paths: dict[int, Any]) -> Iterator[Entry]:
     yield METADATA, orjson.dumps({"items": items}, option=orjson.OPT_INDENT_2)
 
 
-def export_response(resource_id: int) -> Response:
-    conn = db.connection()
+def export_stream(conn: Connection, resource_id: int) -> Iterator[bytes]:
+    """The layer's attachments as zip bytes; the rows are read now, the files while the
+    response streams."""
     atts = store.of_layer(conn, resource_id)
     refs = file_storage.get_many(conn, [a.fileobj_id for a in atts])
     paths = {i: file_storage.local_path(ref) for i, ref in refs.items()}
-    return Response(zip_stream(_entries(atts, paths)), mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{resource_id}.attachments.zip"'})
+    return zip_stream(_entries(atts, paths))
 
 
 # -- import --------------------------------------------------------------------------------------
@@ -182,9 +182,9 @@ def _sha256(archive: Archive, info: zipfile.ZipInfo) -> str:
     return digest.hexdigest()
 
 
-def import_zip(conn: Connection, layer: Layer, source: Any, *, replace: bool) -> dict:
+def import_zip(conn: Connection, layer: Layer, source: Any, *, replace: bool,
+               settings: Settings) -> dict:
     upload = file_upload.get_finished(conn, source)
-    settings = current_app.config["FEATURESVC"]
     with file_upload.open_upload(upload) as fh, open_zip(fh, LOCATION) as archive:
         return _import(conn, layer, archive, replace=replace,
                        max_size=settings.upload_max_size, metadata_max=settings.max_json_body)

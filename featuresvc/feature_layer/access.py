@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import db, security
-from ..resource.access import resolver
 from ..resource.acl import READ
+from ..resource.api_access import resolver
 from ..resource.exceptions import ResourceNotFound
 from . import layers
 from .model import IFEATURE_LAYER, IWRITABLE_FEATURE_LAYER, Layer

@@ -13,8 +13,8 @@ from .. import db, security
 from ..errors import ValidationError
 from ..http import JSON_MIME, json_body, json_response
 from ..resource import store as resource_store
-from ..resource.access import resolver
 from ..resource.acl import READ
+from ..resource.api_access import resolver
 from ..routing import query_param, route
 from ..security import CheckedInView
 from ..spatial_ref_sys import service as srs_service

@@ -12,7 +12,8 @@ from flask_smorest import Blueprint
 
 from .. import db, file_storage, security
 from ..errors import NotFound
-from ..resource import exports
+from ..file_storage.api_send import send
+from ..resource import api_export as exports
 from ..resource.store import Resource
 from ..routing import route
 from ..security import OnResource
@@ -31,7 +32,7 @@ def file_download(id: int, name: str):
     if ref is None:
         raise NotFound(f"File '{name}' was not found in resource id = {id}.",
                        data={"resource_id": id, "name": name})
-    return file_storage.send(ref, download_name=posixpath.basename(name))
+    return send(ref, download_name=posixpath.basename(name))
 
 
 class _Sink:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Connection
 
 from .. import file_storage, file_upload
@@ -68,9 +67,9 @@ def write_files(conn: Connection, resource_id: int, value: Any) -> None:
 ARCHIVE_LOCATION = ["body", "file_bucket", "archive"]
 
 
-def write_archive(conn: Connection, resource_id: int, value: Any) -> None:
+def write_archive(conn: Connection, resource_id: int, value: Any, max_size: int) -> None:
+    """Replace the bucket's files by an archive's members (each at most ``max_size``)."""
     upload = file_upload.get_finished(conn, value)
-    max_size = current_app.config["FEATURESVC"].upload_max_size
     with file_upload.open_upload(upload) as fh, open_zip(fh, ARCHIVE_LOCATION) as archive:
         for member in archive.members:
             check_name(member.filename, ARCHIVE_LOCATION)
@@ -120,7 +119,7 @@ class FileBucketSection:
             write_files(ctx.conn, resource.id, data["files"])
         elif "archive" in data:
             ctx.require_attr(resource, "file_bucket", "archive", "resource.update")
-            write_archive(ctx.conn, resource.id, data["archive"])
+            write_archive(ctx.conn, resource.id, data["archive"], ctx.settings.upload_max_size)
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         """File rows go now, their files after the commit."""

@@ -9,8 +9,9 @@ transaction):
   a finished local file by hard link (what ``file_upload.consume`` uses);
 * ``get(conn, id)`` / ``get_many(conn, ids)``: look rows up;
 * ``open_file(ref)`` / ``local_path(ref)``: read the bytes;
-* ``send(ref, mime_type=, download_name=, as_attachment=)``: a Flask response with Range;
 * ``delete(conn, ids)``: delete rows now, files after commit;
+* ``api_send.send(ref, mime_type=, download_name=, as_attachment=)`` (HTTP layer): a Flask
+  response with Range;
 * ``sniff(head, name)``: mime type of bytes.
 """
 
@@ -24,12 +25,11 @@ from .service import (
     import_local_file,
     local_path,
     open_file,
-    send,
     sweep_orphans,
     write_stream,
 )
 from .store import FileRef
 
 __all__ = ["FileRef", "FileTooLarge", "delete", "get", "get_many", "get_storage",
-           "import_local_file", "local_path", "open_file", "send", "sniff", "sweep_orphans",
+           "import_local_file", "local_path", "open_file", "sniff", "sweep_orphans",
            "write_stream"]

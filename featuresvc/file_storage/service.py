@@ -19,10 +19,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import Response, current_app, send_file
 from sqlalchemy import Connection, Engine
 
-from .. import db
+from .. import db, scope
 from ..config import Settings
 from . import mime, store
 from .local import LocalStorage, Storage, WrittenFile
@@ -41,8 +40,9 @@ def files_root(settings: Settings) -> Path:
 
 
 def get_storage(settings: Settings | None = None) -> Storage:
-    """The storage of ``settings`` (default: the current app's)."""
-    settings = settings or current_app.config["FEATURESVC"]
+    """The storage of ``settings`` (default: those of the request or command at work, see
+    :mod:`featuresvc.scope`)."""
+    settings = settings or scope.current().settings
     root = files_root(settings) / "store"
     if root not in _storages:
         _storages[root] = LocalStorage(root)
@@ -109,20 +109,6 @@ def open_file(ref: FileRef) -> BinaryIO:
 def local_path(ref: FileRef) -> Path:
     """A path to read the bytes from (e.g. for Pillow or zip streaming); read-only."""
     return get_storage().local_path(ref.key)
-
-
-def send(ref: FileRef, *, mime_type: str | None = None, download_name: str | None = None,
-         as_attachment: bool = False) -> Response:
-    """An HTTP response with the file: Range requests (206), ETag and If-None-Match."""
-    resp = send_file(local_path(ref), mimetype=mime_type or ref.mime_type,
-                     download_name=download_name, as_attachment=as_attachment,
-                     conditional=True, etag=ref.sha256, max_age=None)
-    if download_name is None:
-        resp.headers.pop("Content-Disposition", None)  # send_file would name it by its key
-    # User content served from the API origin must not run scripts with the caller's cookie.
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Content-Security-Policy"] = "sandbox"
-    return resp
 
 
 def delete(conn: Connection, ids: Iterable[int]) -> None:

@@ -17,12 +17,13 @@ from flask_smorest import Blueprint
 from werkzeug.http import parse_options_header
 
 from .. import db
-from ..auth.identity import current_identity
+from ..auth.api_identity import current_identity
 from ..file_storage import FileTooLarge
 from ..http import json_response
 from ..routing import route
 from ..security import Authenticated, Public
-from . import multipart, service, store
+from . import api_multipart as multipart
+from . import service, store
 from .area import valid_id
 from .exceptions import FileUploadNotCompleted, FileUploadNotFound, UploadRequestError
 from .store import Upload

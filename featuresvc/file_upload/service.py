@@ -4,9 +4,9 @@ Public functions for other components:
 
 * :func:`consume` ``(conn, ref, component=) -> FileRef``: a finished upload becomes a stored
   file (hard link, no copy); ``ref`` is an upload id or an upload meta dict (only ``id`` is
-  read). 422 FileUploadNotFound / FileUploadNotCompleted. In a request, another user's
-  upload (administrators excepted) is exactly an unknown id: taking it would hand its bytes
-  to the caller.
+  read). 422 FileUploadNotFound / FileUploadNotCompleted. For a caller (the scope's, see
+  :mod:`featuresvc.scope`), another user's upload (administrators excepted) is exactly an
+  unknown id: taking it would hand its bytes to the caller.
 * :func:`get_finished` ``(conn, ref) -> Upload`` and :func:`open_upload` ``(upload)`` to read
   an upload's bytes without storing them (e.g. a zip to unpack).
 * :func:`upload_id_of` ``(ref)``: the id in an upload meta, or 422.
@@ -23,12 +23,10 @@ import time
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from flask import current_app, has_request_context
 from sqlalchemy import Connection, Engine
 
-from .. import db
+from .. import db, scope
 from .. import file_storage as storage
-from ..auth.identity import current_identity
 from ..config import Settings
 from ..errors import ValidationError
 from ..file_storage import FileRef, FileTooLarge
@@ -46,7 +44,9 @@ ORPHAN_GRACE = 3600
 
 
 def settings() -> Settings:
-    return current_app.config["FEATURESVC"]
+    """The settings of the request or command at work (uploads are reached from shared write
+    paths that carry only a connection)."""
+    return scope.current().settings
 
 
 def area() -> UploadArea:
@@ -79,11 +79,12 @@ def get_finished(conn: Connection, ref: Any) -> Upload:
 
 
 def _may_use(upload: Upload) -> bool:
-    """The caller's own upload, or any for administrators (they may read any); outside a
-    request (command line tools) the operator may use any."""
-    if not has_request_context():
+    """The caller's own upload, or any for administrators (they may read any); work without
+    a caller (operator tools) may use any."""
+    current = scope.current_or_none()
+    ident = current.caller if current is not None else None
+    if ident is None:
         return True
-    ident = current_identity()
     return upload.owner_user_id == ident.id or ident.is_administrator
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from .. import db, security
-from ..auth.identity import current_identity
+from ..auth.api_identity import current_identity
 from ..errors import ValidationError
 from ..http import json_body, json_response, query_int
 from ..routing import query_param, route

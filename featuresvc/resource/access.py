@@ -1,16 +1,18 @@
-"""Effective permissions of the request's caller, loaded in batches and memoised per request."""
+"""Effective permissions of a caller, loaded in batches and memoised (one resolver per request,
+kept by :mod:`featuresvc.resource.api_access`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from flask import g
 from sqlalchemy import Connection
 
-from .. import db
-from ..auth.identity import Identity, current_identity, system_principals
+from ..auth.exceptions import AuthenticationRequired
+from ..auth.identity import Identity, system_principals
+from ..errors import ServiceError
 from . import store
 from .acl import READ, Caller, Explanation, Node, Rule, evaluate
+from .exceptions import InsufficientPermissions, ResourceNotFound
 
 VIRTUAL_ID = -1
 
@@ -25,6 +27,8 @@ class PermissionResolver:
         self.nodes: dict[int, Node] = {}
         self.rules: dict[int, list[Rule]] = {}
         self._memo: dict[int, frozenset[str]] = {}
+        #: Set by :func:`require`: the route wrapper refuses a view that checked nothing.
+        self.checked = False
 
     def load(self, ids: Iterable[int]) -> None:
         missing = [i for i in set(ids) if i not in self.nodes]
@@ -100,9 +104,25 @@ class PermissionResolver:
         return evaluate(chain, rules, self.caller, parent)
 
 
-def resolver() -> PermissionResolver:
-    """The request's resolver (for the current caller)."""
-    res = g.get("_perm_resolver")
-    if res is None:
-        res = g._perm_resolver = PermissionResolver(db.connection(), current_identity())
-    return res
+def denied(caller: Caller, resource_id: int, permission: str) -> ServiceError:
+    """Decision 1: a readable resource lacking the permission is 403, or 401 (with a Basic
+    challenge) for anonymous callers."""
+    if caller.is_guest:
+        return AuthenticationRequired(
+            f"Insufficient '{permission}' permission on resource id = {resource_id}; "
+            "authentication required.")
+    return InsufficientPermissions(resource_id, permission)
+
+
+def require(resolver: PermissionResolver, resource_id: int,
+            *permissions: str) -> frozenset[str]:
+    """Check permissions on a resource (an unreadable one is missing, 404); returns all the
+    caller's permissions on it."""
+    perms = resolver.permissions(resource_id)
+    if not perms or READ not in perms:
+        raise ResourceNotFound(resource_id)
+    for permission in permissions:
+        if permission not in perms:
+            raise denied(resolver.caller, resource_id, permission)
+    resolver.checked = True
+    return perms

@@ -8,14 +8,15 @@ from flask import request
 from flask_smorest import Blueprint
 
 from .. import db
-from ..auth.identity import current_identity, identity_for
+from ..auth.identity import identity_for
 from ..errors import ValidationError
 from ..http import json_body, json_response, query_bool, query_int_list
 from ..routing import query_param, route
 from ..security import CheckedInView, OnResource, Public, mark_checked, require_administrator
 from . import classes, search, service, store
-from .access import PermissionResolver, resolver
+from .access import PermissionResolver
 from .acl import READ
+from .api_access import request_context, resolver
 from .documents import class_order, documents
 from .exceptions import ResourceNotFound
 from .schema import CreatedResponse, DeleteSummary, QuotaResponse, ResourceDocument
@@ -25,7 +26,7 @@ bp = Blueprint("resource", __name__, description="Resource tree")
 
 
 def context() -> Context:
-    return Context(db.connection(), current_identity(), resolver())
+    return request_context()
 
 
 @route(bp, "/api/resource/", methods=["GET"], name="resource.collection",

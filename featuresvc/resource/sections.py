@@ -12,7 +12,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from ..auth.identity import Identity
-from .access import PermissionResolver
+from ..config import Settings
+from .access import PermissionResolver, require
 from .classes import ResourceClass
 from .exceptions import AttributeUpdateForbidden
 from .store import Resource
@@ -20,12 +21,19 @@ from .store import Resource
 
 @dataclass
 class Context:
+    """What a service acts with: the transaction, the caller, its permissions, the settings."""
+
     conn: Connection
     identity: Identity
     resolver: PermissionResolver
+    settings: Settings
 
     def permissions(self, resource: Resource) -> frozenset[str]:
         return self.resolver.permissions(resource.id) or frozenset()
+
+    def require(self, resource_id: int, *permissions: str) -> frozenset[str]:
+        """Check the caller's permissions on a resource (404 if unreadable, else 403/401)."""
+        return require(self.resolver, resource_id, *permissions)
 
     def require_attr(self, resource: Resource, serializer: str, attribute: str,
                      permission: str) -> None:

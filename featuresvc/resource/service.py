@@ -1,7 +1,7 @@
 """Resource writes: create, update (attributes, move, ACL, sections) and recursive delete.
 
 Permission rules are those of spec section 1.3; every check goes through
-:func:`featuresvc.security.require` or the section context, never around them.
+:meth:`Context.require` or the section context, never around them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 import nh3
 
-from .. import security
 from ..auth import store as auth_store
 from ..auth.identity import identity_for, system_principals
 from ..errors import ForbiddenError
@@ -119,7 +118,7 @@ def create(ctx: Context, body: Any) -> Resource:
     if "display_name" not in rsec:
         raise ResourceError("Missing required field - at `$.resource.display_name`.")
     parent_id = parent_ref["id"]
-    security.require(parent_id, "resource.manage_children")
+    ctx.require(parent_id, "resource.manage_children")
     parent = get_readable(ctx, parent_id)  # it may have been deleted since the check
     _check_parent_class(parent, rcls)
     owner = rsec.get("owner_user")
@@ -198,7 +197,7 @@ def _sibling_names(ctx: Context) -> Iterator[None]:
 
 def _check_move(ctx: Context, res: Resource, new_parent_id: int) -> None:
     store.lock(ctx.conn, res.id)
-    security.require(new_parent_id)
+    ctx.require(new_parent_id)
     if new_parent_id in {n.id for n in store.subtree(ctx.conn, res.id)}:
         raise HierarchyError("Resource can not be a parent himself.")
     new_parent = get_readable(ctx, new_parent_id)

@@ -21,8 +21,9 @@ from __future__ import annotations
 from flask import current_app, request
 
 from ..config import normalize_origin
+from .api_identity import current_identity
 from .exceptions import CrossOriginRequest
-from .identity import SESSION_COOKIE, current_identity
+from .identity import SESSION_COOKIE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 LOGIN_ENDPOINT = "auth.login"
