@@ -22,8 +22,6 @@ from ..feature_layer.exceptions import FeatureNotFound
 from ..http import json_body, json_response, query_bool, query_int
 from ..routing import query_param, route
 from . import bulk, service, store, thumbs
-from . import extension as _extension  # noqa: F401 - registers the feature extension
-from . import section as _section  # noqa: F401 - registers the layer delete hook
 from .exceptions import AttachmentNotFound
 from .image import Rendered, RenderLimits
 

@@ -27,7 +27,6 @@ from ..feature_layer.access import OnFeatureLayer, current_layer
 from ..feature_layer.model import Layer
 from ..http import json_body, json_response
 from ..routing import route
-from . import extension as _extension  # noqa: F401 - registers extension and section hook
 from . import service, store
 
 bp = Blueprint("feature_description", __name__, description="Feature descriptions")
