@@ -82,7 +82,6 @@ def export_feature_layer(res: Resource) -> Response:
         raise
 
 
-
 # -- several layers in one zip -------------------------------------------------------------------
 
 def _body_args() -> tuple[MultiDict, list[tuple[int, str | None]]]:

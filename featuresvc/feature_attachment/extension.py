@@ -32,4 +32,3 @@ class AttachmentExtension:
 
     def forget(self, conn: Connection, layer: Layer, fids: list[int] | None) -> None:
         service.forget_features(conn, layer, fids)
-

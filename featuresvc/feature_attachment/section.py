@@ -26,4 +26,3 @@ class AttachmentSection(HooksOnly):
 
     def volume(self, conn: Connection, resource: Resource) -> int:
         return store.total_size(conn, resource.id)
-

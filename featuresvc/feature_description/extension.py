@@ -31,7 +31,6 @@ class DescriptionExtension:
         service.forget_features(conn, layer, fids)
 
 
-
 class DescriptionSection(HooksOnly):
     """Descriptions are written with features; the section only cleans up."""
 
@@ -42,4 +41,3 @@ class DescriptionSection(HooksOnly):
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         store.delete_layers(conn, [r.id for r in resources])
-

@@ -58,4 +58,3 @@ class FeatureLayerSection:
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         """Field rows go with the resource (ON DELETE CASCADE)."""
-

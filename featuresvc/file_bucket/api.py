@@ -74,4 +74,3 @@ def export(res: Resource) -> Response:
     entries = [(f.name, file_storage.local_path(refs[f.fileobj_id]), f.size) for f in files]
     return Response(zip_stream(entries), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{res.id}.zip"'})
-

@@ -127,4 +127,3 @@ class FileBucketSection:
 
     def volume(self, conn: Connection, resource: Resource) -> int:
         return store.total_size(conn, resource.id)
-

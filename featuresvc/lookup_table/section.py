@@ -94,4 +94,3 @@ class LookupTableSection:
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         """Rows go with the resource (ON DELETE CASCADE)."""
-

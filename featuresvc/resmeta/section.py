@@ -50,4 +50,3 @@ class ResmetaSection:
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         """Rows go with the resource (ON DELETE CASCADE)."""
-

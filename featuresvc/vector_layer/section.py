@@ -207,4 +207,3 @@ class _SourceTarget:
         if layer.has_geometry:
             store.create_geom_index(conn, self.resource_id)
         store.analyze(conn, self.resource_id)
-
