@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
     app.json.sort_keys = False
     logging.getLogger("featuresvc").setLevel(settings.log_level.upper())
 
+    registry.setup_components()
     db.init_app(app, settings)
     registry.init_components(app, app.extensions[db.EXTENSION])
     api = Api(app, spec_kwargs={"info": {"description": "NextGIS Web compatible feature API"}})

@@ -23,7 +23,6 @@ from ..feature_layer import layers
 from ..feature_layer.access import listed_layer_node
 from ..feature_layer.api import get_body
 from ..http import json_body, query_dict, query_int_list
-from ..resource import api_export as exports
 from ..resource import store as resource_store
 from ..resource.store import Resource
 from ..routing import query_param, route
@@ -81,9 +80,6 @@ def export_feature_layer(res: Resource) -> Response:
     except BaseException:
         service.remove(directory)
         raise
-
-
-exports.register("vector_layer", export_feature_layer)
 
 
 # -- several layers in one zip -------------------------------------------------------------------

@@ -118,7 +118,7 @@ def export_command(settings: Settings, resource_id: int, fmt: str, output: Path,
     from . import options as opts
     from . import service
 
-    registry.blueprints()  # registers the layer providers
+    registry.setup_components()
     args = _args(fmt, srs, fields, fid, display_name, encoding, params)
     zipped = zipped or output.suffix.lower() == ".zip"
     engine = _engine(settings)

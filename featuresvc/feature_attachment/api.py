@@ -23,8 +23,6 @@ from ..file_storage.api_send import send
 from ..http import json_body, json_response, query_bool, query_int
 from ..routing import query_param, route
 from . import bulk, service, store, thumbs
-from . import extension as _extension  # noqa: F401 - registers the feature extension
-from . import section as _section  # noqa: F401 - registers the layer delete hook
 from .exceptions import AttachmentNotFound, BadItem
 from .image import Rendered, RenderLimits
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ..feature_layer import extension
 from ..feature_layer.model import Layer
 from . import service
 
@@ -33,6 +32,3 @@ class AttachmentExtension:
 
     def forget(self, conn: Connection, layer: Layer, fids: list[int] | None) -> None:
         service.forget_features(conn, layer, fids)
-
-
-extension.register(AttachmentExtension())

@@ -7,7 +7,6 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from ..feature_layer.model import IFEATURE_LAYER
-from ..resource import sections
 from ..resource.classes import ResourceClass
 from ..resource.sections import HooksOnly
 from ..resource.store import Resource
@@ -27,6 +26,3 @@ class AttachmentSection(HooksOnly):
 
     def volume(self, conn: Connection, resource: Resource) -> int:
         return store.total_size(conn, resource.id)
-
-
-sections.register(AttachmentSection())

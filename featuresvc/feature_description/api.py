@@ -12,7 +12,6 @@ from ..feature_attachment.zipstream import zip_stream
 from ..feature_layer.access import OnFeatureLayer, current_layer
 from ..http import json_body, json_response
 from ..routing import route
-from . import extension as _extension  # noqa: F401 - registers extension and section hook
 from . import service
 
 bp = Blueprint("feature_description", __name__, description="Feature descriptions")

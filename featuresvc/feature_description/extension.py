@@ -8,9 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ..feature_layer import extension
 from ..feature_layer.model import IFEATURE_LAYER, Layer
-from ..resource import sections
 from ..resource.classes import ResourceClass
 from ..resource.sections import HooksOnly
 from ..resource.store import Resource
@@ -33,9 +31,6 @@ class DescriptionExtension:
         service.forget_features(conn, layer, fids)
 
 
-extension.register(DescriptionExtension())
-
-
 class DescriptionSection(HooksOnly):
     """Descriptions are written with features; the section only cleans up."""
 
@@ -46,6 +41,3 @@ class DescriptionSection(HooksOnly):
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         store.delete_layers(conn, [r.id for r in resources])
-
-
-sections.register(DescriptionSection())

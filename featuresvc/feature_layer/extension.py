@@ -1,5 +1,6 @@
 """Feature extensions (``extensions.attachment``, ``extensions.description``): a registry the
-dumper and the write path consult by name. Components register at import; none is built in.
+dumper and the write path consult by name. Components add theirs in their ``setup``; none
+is built in.
 
 Reads: with ``extensions`` absent every registered extension is returned (its value, or
 None); a list selects some; an empty value removes the key. Writes: keys of registered
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
+from .. import registry
 from .model import Layer
 
 
@@ -34,24 +36,16 @@ class Extension(Protocol):
     # request is parsed; a ValueError becomes a 422 naming the feature.
 
 
-_registry: dict[str, Extension] = {}
-
-
-def register(ext: Extension) -> Extension:
-    _registry[ext.identity] = ext
-    return ext
-
-
 def registered() -> list[Extension]:
-    return list(_registry.values())
+    return list(registry.current.feature_extensions.values())
 
 
 def get(identity: str) -> Extension | None:
-    return _registry.get(identity)
+    return registry.current.feature_extensions.get(identity)
 
 
 def forget_deleted(conn: Connection, layer: Layer, fids: list[int] | None) -> None:
-    for ext in _registry.values():
+    for ext in registry.current.feature_extensions.values():
         forget = getattr(ext, "forget", None)  # extensions that store nothing have none
         if forget is not None:
             forget(conn, layer, fids)
@@ -63,4 +57,5 @@ def select(names: list[str] | None) -> list[Extension] | None:
         return registered()
     if not names:
         return None
-    return [_registry[n] for n in names if n in _registry]
+    known = registry.current.feature_extensions
+    return [known[n] for n in names if n in known]

@@ -1,5 +1,5 @@
 """Layer providers: each feature-layer resource class says how to load its :class:`Layer`
-and how to apply field changes to its storage. vector_layer registers one at import."""
+and how to apply field changes to its storage. vector_layer's ``setup`` adds one."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 
+from .. import registry
 from ..resource import classes
 from ..resource.exceptions import ResourceNotFound
 from .model import IFEATURE_LAYER, IWRITABLE_FEATURE_LAYER, Field, Layer
@@ -46,15 +47,8 @@ class Provider(Protocol):
         """Store the new field list (metadata and table columns) in this transaction."""
 
 
-_providers: dict[str, Provider] = {}
-
-
-def register(cls_identity: str, provider: Provider) -> None:
-    _providers[cls_identity] = provider
-
-
 def provider(cls_identity: str) -> Provider | None:
-    return _providers.get(cls_identity)
+    return registry.current.layer_providers.get(cls_identity)
 
 
 def provides(cls_identity: str, interface: str = IFEATURE_LAYER) -> bool:
@@ -65,7 +59,7 @@ def provides(cls_identity: str, interface: str = IFEATURE_LAYER) -> bool:
 def load(conn: Connection, resource_id: int, cls_identity: str, *,
          lock: bool = False) -> Layer:
     """The layer of a resource known to be readable; 404 if it is not a feature layer."""
-    prov = _providers.get(cls_identity)
+    prov = registry.current.layer_providers.get(cls_identity)
     layer = prov.load(conn, resource_id, lock=lock) if prov else None
     if layer is None:
         raise ResourceNotFound(resource_id)

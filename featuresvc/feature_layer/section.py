@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ..errors import ValidationError
-from ..resource import sections
 from ..resource.classes import ResourceClass
 from ..resource.sections import Context
 from ..resource.store import Resource
@@ -59,8 +58,3 @@ class FeatureLayerSection:
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         """Field rows go with the resource (ON DELETE CASCADE)."""
-
-
-# Registered after the class sections (see registry.py): on create the layer's table must
-# exist before feature_layer.fields adds columns to it.
-sections.register(FeatureLayerSection())

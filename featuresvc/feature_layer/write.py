@@ -2,8 +2,9 @@
 
 Single POST/PUT/DELETE, PATCH batches, DELETE of a list or of everything, the vector_layer
 ``delete_all_features`` switch and the filtered ``patch-all`` update all call these
-functions, so versioning, ETags or audit hook in one place: :func:`subscribe` a listener,
-called after each write with what changed, inside the same transaction.
+functions, so versioning, ETags or audit hook in one place: a component's ``setup`` adds a
+listener to the registry, called after each write with what changed, inside the same
+transaction.
 
 Everything is set-based (store.write) and runs in the caller's transaction: on any error
 nothing is written (spec Decision 8). Multi-row writers to one layer take its batch lock
@@ -19,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from .. import registry
 from . import extension
 from .exceptions import FeatureNotFound
 from .loader import CHUNK, MISSING, ChangeSet, FeatureLoader, Rows, Touched
@@ -43,18 +45,12 @@ class WriteEvent:
 
 
 Listener = Callable[[Connection, WriteEvent], None]
-_listeners: list[Listener] = []
-
-
-def subscribe(listener: Listener) -> Listener:
-    _listeners.append(listener)
-    return listener
 
 
 def _notify(conn: Connection, event: WriteEvent) -> None:
     if event.all_deleted or event.deleted:
         extension.forget_deleted(conn, event.layer, None if event.all_deleted else event.deleted)
-    for listener in _listeners:
+    for listener in registry.current.write_listeners:
         listener(conn, event)
 
 

@@ -13,11 +13,10 @@ from flask_smorest import Blueprint
 from .. import db, file_storage, security
 from ..errors import NotFound
 from ..file_storage.api_send import send
-from ..resource import api_export as exports
 from ..resource.store import Resource
 from ..routing import route
 from ..security import OnResource
-from . import section, store
+from . import store
 
 bp = Blueprint("file_bucket", __name__, description="File bucket resources")
 CHUNK = 1024 * 1024
@@ -76,6 +75,3 @@ def export(res: Resource) -> Response:
     entries = [(f.name, file_storage.local_path(refs[f.fileobj_id]), f.size) for f in files]
     return Response(zip_stream(entries), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{res.id}.zip"'})
-
-
-exports.register(section.FILE_BUCKET.identity, export)

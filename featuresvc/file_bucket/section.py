@@ -14,7 +14,6 @@ from sqlalchemy import Connection
 from .. import file_storage, file_upload
 from ..archive import open_zip
 from ..errors import ValidationError
-from ..resource import classes, sections
 from ..resource.classes import ResourceClass
 from ..resource.sections import Context
 from ..resource.store import Resource
@@ -23,10 +22,10 @@ from .names import check_name
 
 COMPONENT = "file_bucket"
 
-FILE_BUCKET = classes.register(ResourceClass(
+FILE_BUCKET = ResourceClass(
     identity="file_bucket", label="File bucket", scopes=("resource", "data"),
     category="miscellaneous",
-))
+)
 
 
 def _files_value(value: Any) -> dict[str, dict[str, Any]]:
@@ -127,6 +126,3 @@ class FileBucketSection:
 
     def volume(self, conn: Connection, resource: Resource) -> int:
         return store.total_size(conn, resource.id)
-
-
-sections.register(FileBucketSection())

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ..errors import ValidationError
-from ..resource import classes, sections
 from ..resource.classes import ResourceClass
 from ..resource.sections import Context
 from ..resource.store import Resource
@@ -21,9 +20,9 @@ from .store import Pairs
 
 SORTS = ("KEY_ASC", "KEY_DESC", "VALUE_ASC", "VALUE_DESC", "CUSTOM")
 
-LOOKUP_TABLE = classes.register(ResourceClass(
+LOOKUP_TABLE = ResourceClass(
     identity="lookup_table", label="Lookup table", category="miscellaneous",
-))
+)
 
 
 def _bad(message: str, *path: str) -> ValidationError:
@@ -95,6 +94,3 @@ class LookupTableSection:
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         """Rows go with the resource (ON DELETE CASCADE)."""
-
-
-sections.register(LookupTableSection())

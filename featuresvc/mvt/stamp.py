@@ -14,8 +14,7 @@ from ..feature_layer import write
 from . import store
 
 
-@write.subscribe
-def _on_write(conn: Connection, event: write.WriteEvent) -> None:
+def on_write(conn: Connection, event: write.WriteEvent) -> None:
     if not (event.created or event.updated or event.deleted or event.all_deleted
             or event.query is not None):
         return

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ..resource import sections
 from ..resource.classes import ResourceClass
 from ..resource.exceptions import ResourceError
 from ..resource.sections import Context
@@ -51,6 +50,3 @@ class ResmetaSection:
 
     def delete(self, conn: Connection, resources: list[Resource]) -> None:
         """Rows go with the resource (ON DELETE CASCADE)."""
-
-
-sections.register(ResmetaSection())

@@ -1,7 +1,7 @@
 """``GET /api/resource/{id}/export``: one route, dispatched by resource class.
 
 NGW serves different exports on this path per class (feature layers: GPKG/CSV/…; file
-buckets: a zip). Components register a handler for their class with :func:`register`; the
+buckets: a zip). Components add a handler for their class to the registry; the
 handler gets the resource and must check its own permission (e.g. ``data.read``) with
 :func:`featuresvc.security.require`.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from flask import Response
 from flask_smorest import Blueprint
 
-from .. import db, security
+from .. import db, registry, security
 from ..errors import NotFound
 from ..routing import route
 from . import store
@@ -22,11 +22,6 @@ from .store import Resource
 bp = Blueprint("resource_export", __name__, description="Resource exports")
 
 ExportHandler = Callable[[Resource], Response]
-_handlers: dict[str, ExportHandler] = {}
-
-
-def register(cls_identity: str, handler: ExportHandler) -> None:
-    _handlers[cls_identity] = handler
 
 
 @route(bp, "/api/resource/<int:id>/export", methods=["GET"], name="feature_layer.export",
@@ -36,7 +31,7 @@ def register(cls_identity: str, handler: ExportHandler) -> None:
 def export(id: int):
     security.require(id)
     res = store.get(db.connection(), id)
-    handler = _handlers.get(res.cls)
+    handler = registry.current.exports.get(res.cls)
     if handler is None:
         raise NotFound(f"Resource id = {id} of class '{res.cls}' has no export.")
     return handler(res)

@@ -1,8 +1,11 @@
-"""Registry of resource classes and the permission catalogue (spec sections 1.1 and 9)."""
+"""Resource classes and the permission catalogue (spec sections 1.1 and 9). Components add
+their classes to the registry in their ``setup``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .. import registry
 
 #: Permissions by scope; a class exposes the scopes it lists.
 SCOPES: dict[str, dict[str, str]] = {
@@ -33,23 +36,16 @@ class ResourceClass:
         return frozenset(f"{s}.{p}" for s in self.scopes for p in SCOPES[s])
 
 
-_registry: dict[str, ResourceClass] = {}
-
-
-def register(cls: ResourceClass) -> ResourceClass:
-    _registry[cls.identity] = cls
-    return cls
-
-
 def get(identity: str) -> ResourceClass | None:
-    return _registry.get(identity)
+    return registry.current.resource_classes.get(identity)
 
 
 def all_classes() -> list[ResourceClass]:
-    return sorted(_registry.values(), key=lambda c: (c.order, c.identity))
+    return sorted(registry.current.resource_classes.values(),
+                  key=lambda c: (c.order, c.identity))
 
 
-RESOURCE_GROUP = register(ResourceClass(
+RESOURCE_GROUP = ResourceClass(
     identity="resource_group", label="Resource group", order=0, category="resource_group",
     is_group=True,
-))
+)

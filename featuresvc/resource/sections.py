@@ -1,7 +1,8 @@
 """Serializer sections of the resource document ("resource", "resmeta", class sections).
 
-Components register a :class:`Section`; the resource API reads all sections that apply to a
-class in batches (one query per section for a whole listing) and writes the ones present.
+Components add a :class:`Section` to the registry in their ``setup``; the resource API reads
+all sections that apply to a class in batches (one query per section for a whole listing)
+and writes the ones present.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
+from .. import registry
 from ..auth.identity import Identity
 from ..config import Settings
 from .access import PermissionResolver, require
@@ -53,16 +55,8 @@ class Section(Protocol):
     def delete(self, conn: Connection, resources: list[Resource]) -> None: ...
 
 
-_sections: list[Section] = []
-
-
-def register(section: Section) -> Section:
-    _sections.append(section)
-    return section
-
-
 def sections_for(rcls: ResourceClass) -> list[Section]:
-    return [s for s in _sections if s.applies(rcls)]
+    return [s for s in registry.current.sections if s.applies(rcls)]
 
 
 class HooksOnly:

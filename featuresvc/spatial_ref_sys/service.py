@@ -26,6 +26,7 @@ from pyproj.exceptions import CRSError
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DisconnectionError
 
+from .. import registry
 from . import store
 from .exceptions import (
     InvalidSRSDefinition,
@@ -52,25 +53,16 @@ class Srs:
     geographic: bool
 
 
+#: Lets another component veto deleting an SRS it uses (added to the registry in its
+#: ``setup``): ``check(conn, srs_id)`` returns a message (e.g. "Coordinate system is used by
+#: layer 12.") when the SRS is in use, else None; deletion then fails with a 422 carrying it.
 UsageCheck = Callable[[Connection, int], "str | None"]
-_usage_checks: list[UsageCheck] = []
 
 # Custom SRS definitions last read by this process (id -> WKT), refreshed by every catalogue
 # read; lets transformer() work without a connection. Other workers learn about an update
 # the next time they read the row (require_srs / get_srs do on every request).
 _custom_wkt: dict[int, str] = {}
 _custom_lock = threading.Lock()
-
-
-def register_usage_check(fn: UsageCheck) -> UsageCheck:
-    """Let another component veto deleting an SRS it uses.
-
-    ``fn(conn, srs_id)`` returns a message (e.g. "Coordinate system is used by layer 12.")
-    when the SRS is in use, else None; deletion then fails with a 422 carrying that message.
-    Usable as a decorator.
-    """
-    _usage_checks.append(fn)
-    return fn
 
 
 # -- catalogue ---------------------------------------------------------------------------------
@@ -262,7 +254,7 @@ def delete_srs(conn: Connection, srs: Srs) -> None:
     if srs.protected:
         raise SRSProtected("Unable to delete standard coordinate system.",
                            data={"srs_id": srs.id})
-    for check in _usage_checks:
+    for check in registry.current.srs_usage_checks:
         message = check(conn, srs.id)
         if message:
             raise SRSInUse(message, data={"srs_id": srs.id})

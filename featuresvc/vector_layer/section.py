@@ -27,7 +27,6 @@ from ..feature_layer.model import (
     base_type,
 )
 from ..feature_layer.structure import change_fields
-from ..resource import classes, sections
 from ..resource.classes import ResourceClass
 from ..resource.sections import Context
 from ..resource.store import Resource
@@ -36,11 +35,11 @@ from . import store
 
 IDENTITY = "vector_layer"
 
-VECTOR_LAYER = classes.register(ResourceClass(
+VECTOR_LAYER = ResourceClass(
     identity=IDENTITY, label="Vector layer", scopes=("resource", "data"),
     interfaces=(IFEATURE_LAYER, IWRITABLE_FEATURE_LAYER, IBBOX_LAYER), order=60,
     category="vector_layer", base_classes=("resource", "layer", "feature_layer"),
-))
+)
 
 #: NGW's copy of another layer (``vector_layer.feature_layer``) is not supported here.
 UNSUPPORTED = ("feature_layer",)
@@ -65,11 +64,7 @@ class VectorLayerProvider:
         store.apply_fields(conn, layer, plan.fields, plan.deleted)
 
 
-layers.register(IDENTITY, VectorLayerProvider())
-
-
-@srs_service.register_usage_check
-def _srs_in_use(conn: Connection, srs_id: int) -> str | None:
+def srs_in_use(conn: Connection, srs_id: int) -> str | None:
     used = store.layers_using_srs(conn, srs_id)
     return f"Coordinate system is used by vector layer id = {used[0]}." if used else None
 
@@ -212,6 +207,3 @@ class _SourceTarget:
         if layer.has_geometry:
             store.create_geom_index(conn, self.resource_id)
         store.analyze(conn, self.resource_id)
-
-
-sections.register(VectorLayerSection())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from featuresvc.feature_layer import extension
+from featuresvc import registry
 from featuresvc.feature_layer.dumper import FeatureDumper
 from featuresvc.feature_layer.fields import plan
 from featuresvc.feature_layer.loader import FeatureLoader, WriteOptions
@@ -37,13 +37,12 @@ class Notes:
 
 @pytest.fixture
 def notes():
-    # Alone in the registry, even if this process already imported the real extensions
-    # (attachment, description: create_app imports them).
-    others = {name: extension._registry.pop(name) for name in list(extension._registry)}
-    ext = extension.register(Notes())
-    yield ext
-    extension._registry.pop("note")
-    extension._registry.update(others)
+    """The only extension, in a registry of the test's own (whatever this process set up)."""
+    reg = registry.Registry()
+    ext = Notes()
+    reg.add_feature_extension(ext)
+    with registry.using(reg):
+        yield ext
 
 
 def test_registered_extension_is_read(notes):

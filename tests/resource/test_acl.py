@@ -1,5 +1,8 @@
 """The ACL evaluator on its own (spec section 9): order, deny wins, propagation, masks."""
 
+import pytest
+
+from featuresvc import registry, resource
 from featuresvc.resource.acl import Caller, Node, Rule, evaluate
 
 USER, GROUP, OWNER, OTHER = 10, 20, 4, 30
@@ -7,6 +10,13 @@ CALLER = Caller(id=USER, principals=frozenset({USER, GROUP}), superuser=False, i
                 owner_principal=OWNER)
 ROOT = Node(0, "resource_group", None, 1)
 CHILD = Node(5, "resource_group", 0, USER)
+
+
+@pytest.fixture(autouse=True)
+def resource_classes():
+    """Only the resource component's class (resource_group) is known."""
+    with registry.using(registry.build([resource.setup])) as reg:
+        yield reg
 
 
 def perms(rules, parent=frozenset({"resource.read"}), chain=(ROOT, CHILD), caller=CALLER):

@@ -1,21 +1,31 @@
 """The data masks of spec section 9, on a class with a data scope.
 
-No such class exists in the foundation, so this registers one in the test process only (the
-server never sees it); over HTTP the masks are covered once a data class (vector_layer) is
-registered.
+The class is a test's own, in a registry of the test's own (the server never sees it); over
+HTTP the masks are covered by a data class (vector_layer).
 """
 
+import pytest
+
+from featuresvc import registry, resource
 from featuresvc.resource import classes
 from featuresvc.resource.acl import Caller, Node, Rule, evaluate
 
-LAYER = classes.register(classes.ResourceClass(
-    identity="test_acl_data_layer", label="Test data layer", scopes=("resource", "data")))
+LAYER = classes.ResourceClass(
+    identity="test_acl_data_layer", label="Test data layer", scopes=("resource", "data"))
 USER, OWNER = 10, 4
 CALLER = Caller(id=USER, principals=frozenset({USER}), superuser=False, is_guest=False,
                 owner_principal=OWNER)
 ROOT = Node(0, "resource_group", None, 1)
 NODE = Node(7, LAYER.identity, 0, 1)
 READABLE_PARENT = frozenset({"resource.read"})
+
+
+@pytest.fixture(autouse=True)
+def resource_classes():
+    reg = registry.build([resource.setup])
+    reg.add_resource_class(LAYER)
+    with registry.using(reg):
+        yield reg
 
 
 def perms(*rules: Rule, parent=READABLE_PARENT) -> frozenset[str]:

@@ -6,10 +6,10 @@ import shapely
 from pyproj import Transformer
 from sqlalchemy import create_engine, text
 
+from featuresvc import registry
 from featuresvc.spatial_ref_sys import (
     SRSNotFound,
     get_srs,
-    register_usage_check,
     require_srs,
     service,
     transform,
@@ -81,16 +81,14 @@ def test_custom_transformer_follows_updates(conn):
 def test_usage_check_vetoes_delete(conn):
     srs_id = service.create_srs(conn, unique("u"), "+proj=utm +zone=37 +datum=WGS84")
 
-    @register_usage_check
     def used(_conn, checked_id):
         return "Coordinate system is used by layer 7." if checked_id == srs_id else None
 
-    try:
-        with pytest.raises(service.SRSInUse) as exc:
-            service.delete_srs(conn, get_srs(conn, srs_id))
-        assert exc.value.status_code == 422 and "layer 7" in exc.value.message
-    finally:
-        service._usage_checks.remove(used)
+    vetoing = registry.Registry()
+    vetoing.add_srs_usage_check(used)
+    with registry.using(vetoing), pytest.raises(service.SRSInUse) as exc:
+        service.delete_srs(conn, get_srs(conn, srs_id))
+    assert exc.value.status_code == 422 and "layer 7" in exc.value.message
     service.delete_srs(conn, get_srs(conn, srs_id))
     assert get_srs(conn, srs_id) is None
 
