@@ -3,11 +3,10 @@
 Every route declares an :class:`Access` (see :func:`featuresvc.routing.route`); the route
 wrapper calls :meth:`Access.enforce` before the view runs, and the app refuses to serve an
 ``/api/`` endpoint that declares none. Views whose permission depends on the request body
-declare :class:`CheckedInView` and must call :func:`require` (or one of its siblings), which
-the wrapper verifies after the view returns.
-
-Spec Decision 1: a resource the caller cannot read answers as missing (404); a readable one
-lacking the permission gives 403, or 401 with a Basic challenge for anonymous callers.
+declare :class:`CheckedInView` and must check (:func:`featuresvc.resource.require.require`
+or :func:`require_authenticated` and its siblings), which the wrapper verifies after the view
+returns. Permissions on resources are checked in :mod:`featuresvc.resource.require`; this
+module only knows where a route finds its resource id (:class:`ResourceAccess`).
 """
 
 from __future__ import annotations
@@ -19,9 +18,6 @@ from flask import g, request
 from .auth.exceptions import AuthenticationRequired
 from .auth.identity import current_identity
 from .errors import ForbiddenError, ServiceError, ValidationError
-from .resource.access import resolver
-from .resource.acl import READ
-from .resource.exceptions import InsufficientPermissions, ResourceNotFound
 
 
 class Access:
@@ -53,8 +49,10 @@ class Administrator(Access):
 
 
 @dataclass
-class OnResource(Access):
-    """A permission on the resource named by a view argument or a query parameter."""
+class ResourceAccess(Access):
+    """A permission on the resource named by a view argument or a query parameter; the
+    check itself is the resource component's (:class:`featuresvc.resource.require.OnResource`).
+    """
 
     permission: str
     arg: str = "id"
@@ -82,9 +80,6 @@ class OnResource(Access):
                                   f"'{self.query}'.", data={"location": ["query", self.query]}
                                   ) from None
 
-    def enforce(self) -> None:
-        require(self.resource_id(), self.permission)
-
 
 @dataclass
 class CheckedInView(Access):
@@ -106,32 +101,12 @@ def was_checked() -> bool:
     return bool(g.get("_access_checked"))
 
 
-def deny(resource_id: int, permission: str) -> None:
-    if current_identity().is_guest:
-        raise AuthenticationRequired(
-            f"Insufficient '{permission}' permission on resource id = {resource_id}; "
-            "authentication required.")
-    raise InsufficientPermissions(resource_id, permission)
-
-
 def challenge_guest(exc: ServiceError) -> ServiceError:
     """Decision 1 for every 403 a view raises (attribute checks, moves, recursive deletes):
     an anonymous caller gets 401 with a Basic challenge, so clients know to log in."""
     if exc.status_code != 403 or not current_identity().is_guest:
         return exc
     return AuthenticationRequired(exc.message or exc.title, data=exc.data)
-
-
-def require(resource_id: int, *permissions: str) -> frozenset[str]:
-    """Check permissions on a resource; returns all the caller's permissions on it."""
-    perms = resolver().permissions(resource_id)
-    if not perms or READ not in perms:
-        raise ResourceNotFound(resource_id)
-    for permission in permissions:
-        if permission not in perms:
-            deny(resource_id, permission)
-    mark_checked()
-    return perms
 
 
 def require_authenticated() -> None:
