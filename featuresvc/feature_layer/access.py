@@ -25,7 +25,8 @@ class OnFeatureLayer(OnResource):
     def enforce(self) -> None:
         interface = IWRITABLE_FEATURE_LAYER if self.permission == "data.write" \
             else IFEATURE_LAYER
-        require(resolver(), self.resource_id(), self.permission,
+        resource_id = self.resource_id()
+        require(resolver(), resource_id, self.permission,
                 kind=lambda cls: layers.provides(cls, interface))
 
 

@@ -67,4 +67,5 @@ class OnResource(security.ResourceAccess):
     """A permission on the resource named by a view argument or a query parameter."""
 
     def enforce(self) -> None:
-        require(resolver(), self.resource_id(), self.permission)
+        resource_id = self.resource_id()  # a malformed id is a 422 before the caller is known
+        require(resolver(), resource_id, self.permission)
