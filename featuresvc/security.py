@@ -3,11 +3,10 @@
 Every route declares an :class:`Access` (see :func:`featuresvc.routing.route`); the route
 wrapper calls :meth:`Access.enforce` before the view runs, and the app refuses to serve an
 ``/api/`` endpoint that declares none. Views whose permission depends on the request body
-declare :class:`CheckedInView` and must call :func:`require` (or one of its siblings), which
-the wrapper verifies after the view returns.
-
-Spec Decision 1: a resource the caller cannot read answers as missing (404); a readable one
-lacking the permission gives 403, or 401 with a Basic challenge for anonymous callers.
+declare :class:`CheckedInView` and must check (:func:`featuresvc.resource.require.require`
+or :func:`require_authenticated` and its siblings), which the wrapper verifies after the view
+returns. Permissions on resources are checked in :mod:`featuresvc.resource.require`; this
+module only knows where a route finds its resource id (:class:`ResourceAccess`).
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ from flask import g, request
 from .auth.api_identity import current_identity
 from .auth.exceptions import AuthenticationRequired
 from .errors import ForbiddenError, ServiceError, ValidationError
-from .resource import access
-from .resource.api_access import resolver
 
 
 class Access:
@@ -52,8 +49,10 @@ class Administrator(Access):
 
 
 @dataclass
-class OnResource(Access):
-    """A permission on the resource named by a view argument or a query parameter."""
+class ResourceAccess(Access):
+    """A permission on the resource named by a view argument or a query parameter; the
+    check itself is the resource component's (:class:`featuresvc.resource.require.OnResource`).
+    """
 
     permission: str
     arg: str = "id"
@@ -80,9 +79,6 @@ class OnResource(Access):
             raise ValidationError(f"Invalid integer value '{raw}' of query parameter "
                                   f"'{self.query}'.", data={"location": ["query", self.query]}
                                   ) from None
-
-    def enforce(self) -> None:
-        require(self.resource_id(), self.permission)
 
 
 @dataclass
@@ -113,13 +109,6 @@ def challenge_guest(exc: ServiceError) -> ServiceError:
     if exc.status_code != 403 or not current_identity().is_guest:
         return exc
     return AuthenticationRequired(exc.message or exc.title, data=exc.data)
-
-
-def require(resource_id: int, *permissions: str) -> frozenset[str]:
-    """Check permissions on a resource; returns all the caller's permissions on it."""
-    perms = access.require(resolver(), resource_id, *permissions)
-    mark_checked()
-    return perms
 
 
 def require_authenticated() -> None:

@@ -24,6 +24,8 @@ from ..feature_layer.access import listed_layer_node
 from ..feature_layer.api import get_body
 from ..http import json_body, query_dict, query_int_list
 from ..resource import store as resource_store
+from ..resource.access import resolver
+from ..resource.require import require
 from ..resource.store import Resource
 from ..routing import query_param, route
 from ..security import CheckedInView
@@ -61,7 +63,7 @@ def send_file(path: str, mime: str, filename: str, directory: str) -> Response:
 
 
 def export_feature_layer(res: Resource) -> Response:
-    security.require(res.id, DATA_READ)
+    require(resolver(), res.id, DATA_READ)
     conn = db.connection()
     layer = layers.load(conn, res.id, res.cls)
     options = opts.parse(conn, layer, request.args, get_body())

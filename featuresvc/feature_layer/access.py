@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import db, security
-from ..resource.acl import READ
+from .. import db
+from ..errors import ValidationError
+from ..resource.acl import Node
 from ..resource.api_access import resolver
-from ..resource.exceptions import ResourceNotFound
+from ..resource.require import OnResource, require, visible
 from . import layers
 from .model import IFEATURE_LAYER, IWRITABLE_FEATURE_LAYER, Layer
 
 
 @dataclass
-class OnFeatureLayer(security.OnResource):
+class OnFeatureLayer(OnResource):
     """``data.read`` / ``data.write`` on a feature layer given by the path argument ``id``."""
 
     @property
@@ -22,33 +23,20 @@ class OnFeatureLayer(security.OnResource):
         return f"Permission '{self.permission}' on the feature layer given by path '{self.arg}'."
 
     def enforce(self) -> None:
-        rid = self.resource_id()
-        res = resolver()
-        perms = res.permissions(rid)
-        node = res.nodes.get(rid)
-        if not perms or READ not in perms or node is None:
-            raise ResourceNotFound(rid)
         interface = IWRITABLE_FEATURE_LAYER if self.permission == "data.write" \
             else IFEATURE_LAYER
-        if not layers.provides(node.cls, interface):
-            raise ResourceNotFound(rid)
-        security.require(rid, self.permission)
+        resource_id = self.resource_id()
+        require(resolver(), resource_id, self.permission,
+                kind=lambda cls: layers.provides(cls, interface))
 
 
-def listed_layer_node(rid: int):
+def listed_layer_node(rid: int) -> Node:
     """A layer named in a multi-resource request (multi-export, MVT): unreadable -> 404,
     not a feature layer -> 422, no ``data.read`` -> 403 (401 anonymous). Returns its node."""
-    from ..errors import ValidationError
-
-    perms = resolver().permissions(rid)
-    node = resolver().nodes.get(rid)
-    if not perms or READ not in perms or node is None:
-        raise ResourceNotFound(rid)
-    if not layers.provides(node.cls):
+    if not layers.provides(visible(resolver(), rid).cls):
         raise ValidationError(f"Resource id = {rid} is not a feature layer.",
                               data={"resource_id": rid})
-    security.require(rid, "data.read")
-    return node
+    return require(resolver(), rid, "data.read")
 
 
 def current_layer(resource_id: int, *, write: bool = False) -> Layer:

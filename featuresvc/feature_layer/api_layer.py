@@ -13,8 +13,8 @@ from .. import db, security
 from ..errors import ValidationError
 from ..http import JSON_MIME, json_body, json_response
 from ..resource import store as resource_store
-from ..resource.acl import READ
 from ..resource.api_access import resolver
+from ..resource.require import readable_permissions
 from ..routing import query_param, route
 from ..security import CheckedInView
 from ..spatial_ref_sys import service as srs_service
@@ -145,8 +145,8 @@ def _identify_body() -> tuple[str, int, list[int]]:
 
 
 def _identify_layer(resource_id: int, wkt: str, srs_id: int) -> dict[str, Any] | None:
-    perms = resolver().permissions(resource_id)
-    if not perms or READ not in perms:
+    perms = readable_permissions(resolver(), resource_id)
+    if perms is None:
         return None  # as if it did not exist (Decision 1)
     node = resolver().nodes[resource_id]
     if not layers.provides(node.cls):
@@ -162,10 +162,10 @@ def _identify_layer(resource_id: int, wkt: str, srs_id: int) -> dict[str, Any] |
     query.intersects = geometry_io.parse_filter_geometry(conn, wkt, layer, srs_id,
                                                          name="geom")
     dumper = FeatureDumper(layer, query)
-    rows = conn.execute(read.select(layer, query, with_geom=False)).all()
+    rows = read.fetch_all(conn, layer, query, with_geom=False)
     parent = resource_store.get(conn, node.parent_id) if node.parent_id is not None else None
-    parent_name = parent.display_name if parent is not None and READ in (
-        resolver().permissions(parent.id) or ()) else None
+    parent_name = parent.display_name if parent is not None and readable_permissions(
+        resolver(), parent.id) is not None else None
     features = []
     for row in rows:
         item = dumper.feature(row)

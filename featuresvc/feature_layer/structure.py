@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import ValidationError
 from ..resource import classes
 from ..resource import store as resource_store
-from ..resource.acl import READ
+from ..resource.require import readable_permissions
 from ..resource.sections import Context
 from ..resource.store import Resource
 from . import fields as field_plan
@@ -24,7 +24,7 @@ def lookup_checker(ctx: Context):
             raise ValidationError("Lookup tables are not supported by this server.")
         res = resource_store.get(ctx.conn, resource_id)
         if res is None or res.cls != LOOKUP_TABLE_CLS \
-                or READ not in (ctx.resolver.permissions(resource_id) or ()):
+                or readable_permissions(ctx.resolver, resource_id) is None:
             raise ValidationError(f"Lookup table with id = {resource_id} was not found.",
                                   data={"lookup_table": {"id": resource_id}})
 

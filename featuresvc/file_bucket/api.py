@@ -10,12 +10,13 @@ from pathlib import Path
 from flask import Response
 from flask_smorest import Blueprint
 
-from .. import db, file_storage, security
+from .. import db, file_storage
 from ..errors import NotFound
 from ..file_storage.api_send import send
+from ..resource.api_access import resolver
+from ..resource.require import OnResource, require
 from ..resource.store import Resource
 from ..routing import route
-from ..security import OnResource
 from . import store
 
 bp = Blueprint("file_bucket", __name__, description="File bucket resources")
@@ -69,7 +70,7 @@ def zip_stream(entries: list[tuple[str, Path, int]]) -> Iterator[bytes]:
 
 
 def export(res: Resource) -> Response:
-    security.require(res.id, "data.read")
+    require(resolver(), res.id, "data.read")
     files = store.files(db.connection(), [res.id]).get(res.id, [])
     refs = file_storage.get_many(db.connection(), [f.fileobj_id for f in files])
     entries = [(f.name, file_storage.local_path(refs[f.fileobj_id]), f.size) for f in files]

@@ -32,6 +32,8 @@ from ..feature_layer.loader import Rows, gc_paused
 from ..feature_layer.model import Layer
 from ..file_upload import get_finished
 from ..resource import store as resource_store
+from ..resource.access import resolver
+from ..resource.require import require
 from ..spatial_ref_sys import service as srs_service
 from . import session_rows, store
 from .columns import datatype_of
@@ -50,7 +52,7 @@ ID = re.compile(r"^[0-9a-f]{32}$")
 # -- loading and presenting --------------------------------------------------------------------
 
 def _writable_layer(conn: Connection, resource_id: int, *, lock: bool = False) -> Layer:
-    security.require(resource_id, "data.write")
+    require(resolver(), resource_id, "data.write")
     res = resource_store.get(conn, resource_id)
     if res is None or not layers.provides(res.cls, "IWritableFeatureLayer"):
         raise ValidationError(f"Resource id = {resource_id} is not a writable feature layer.")
@@ -66,7 +68,7 @@ def _session(conn: Connection, ident: Identity, session_id: str, *,
         else None
     if session is None:
         raise SessionNotFound(f"Import session '{session_id}' was not found.")
-    security.require(session.resource_id, "data.write")
+    require(resolver(), session.resource_id, "data.write")
     return session
 
 

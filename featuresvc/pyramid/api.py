@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 from flask import current_app, request
 from flask_smorest import Blueprint
-from sqlalchemy import text
 
 from .. import NGW_COMPAT_VERSION, __version__, db
 from ..http import json_response
 from ..routing import route
 from ..security import Public
+from . import store
 
 bp = Blueprint("pyramid", __name__, description="System routes")
 STARTED = datetime.now(UTC).replace(tzinfo=None).isoformat()
@@ -56,7 +56,7 @@ def ping():
        access=Public(), summary="Database health (503 when it fails)")
 def healthcheck():
     try:
-        db.connection().execute(text("SELECT postgis_version()")).scalar()
+        store.postgis_version(db.connection())
     except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
         current_app.logger.warning("healthcheck failed: %s", exc)
         return json_response({"success": False, "component": {"database": {

@@ -7,12 +7,9 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection
 
-from ..auth.exceptions import AuthenticationRequired
 from ..auth.identity import Identity, system_principals
-from ..errors import ServiceError
 from . import store
 from .acl import READ, Caller, Explanation, Node, Rule, evaluate
-from .exceptions import InsufficientPermissions, ResourceNotFound
 
 VIRTUAL_ID = -1
 
@@ -102,27 +99,3 @@ class PermissionResolver:
         parent = self._permissions_of(self.nodes[parent_id])
         chain = [*self.chain(self.nodes[parent_id]), node]
         return evaluate(chain, rules, self.caller, parent)
-
-
-def denied(caller: Caller, resource_id: int, permission: str) -> ServiceError:
-    """Decision 1: a readable resource lacking the permission is 403, or 401 (with a Basic
-    challenge) for anonymous callers."""
-    if caller.is_guest:
-        return AuthenticationRequired(
-            f"Insufficient '{permission}' permission on resource id = {resource_id}; "
-            "authentication required.")
-    return InsufficientPermissions(resource_id, permission)
-
-
-def require(resolver: PermissionResolver, resource_id: int,
-            *permissions: str) -> frozenset[str]:
-    """Check permissions on a resource (an unreadable one is missing, 404); returns all the
-    caller's permissions on it."""
-    perms = resolver.permissions(resource_id)
-    if not perms or READ not in perms:
-        raise ResourceNotFound(resource_id)
-    for permission in permissions:
-        if permission not in perms:
-            raise denied(resolver.caller, resource_id, permission)
-    resolver.checked = True
-    return perms

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import request
 from flask_smorest import Blueprint
 
@@ -12,13 +10,12 @@ from ..auth.identity import identity_for
 from ..errors import ValidationError
 from ..http import json_body, json_response, query_bool, query_int_list
 from ..routing import query_param, route
-from ..security import CheckedInView, OnResource, Public, mark_checked, require_administrator
+from ..security import CheckedInView, Public, mark_checked, require_administrator
 from . import classes, search, service, store
 from .access import PermissionResolver
-from .acl import READ
 from .api_access import request_context, resolver
 from .documents import class_order, documents
-from .exceptions import ResourceNotFound
+from .require import OnResource
 from .schema import CreatedResponse, DeleteSummary, QuotaResponse, ResourceDocument
 from .sections import Context
 
@@ -82,22 +79,6 @@ def search_view():
     return json_response(search.run(context(), request.args))
 
 
-def _delete_summary(ctx: Context, ids: list[int]) -> tuple[dict, dict]:
-    """Dry run, as NGW counts it: a deletable resource adds its whole subtree by class (all
-    of it readable, or it would not be deletable); any other adds 1 under its class, or under
-    the generic "resource" when the caller cannot read it (missing and hidden look alike)."""
-    affected: Counter[str] = Counter()
-    unaffected: Counter[str] = Counter()
-    for rid in dict.fromkeys(ids):
-        readable = READ in (ctx.resolver.permissions(rid) or ())
-        if readable and service.deletion_blocker(ctx, rid) is None:
-            affected.update(node.cls for node in store.subtree(ctx.conn, rid))
-        else:
-            unaffected[ctx.resolver.nodes[rid].cls if readable else "resource"] += 1
-    return ({"count": affected.total(), "resources": dict(affected)},
-            {"count": unaffected.total(), "resources": dict(unaffected)})
-
-
 def _bulk_ids() -> list[int]:
     ids = query_int_list("resources")
     if ids is None:
@@ -110,7 +91,7 @@ def _bulk_ids() -> list[int]:
        access=Public(), summary="Dry run of a bulk delete", response=DeleteSummary,
        params=[query_param("resources", "string", "Comma-separated resource ids")])
 def bulk_delete_dry_run():
-    affected, unaffected = _delete_summary(context(), _bulk_ids())
+    affected, unaffected = service.delete_summary(context(), _bulk_ids())
     return json_response({"affected": affected, "unaffected": unaffected})
 
 
@@ -120,22 +101,8 @@ def bulk_delete_dry_run():
        summary="Bulk delete", params=[query_param("resources", "string"),
                                       query_param("partial", "boolean")])
 def bulk_delete():
-    ctx = context()
     partial = query_bool("partial")
-    ids = list(dict.fromkeys(_bulk_ids()))
-    readable = [rid for rid in ids if READ in (ctx.resolver.permissions(rid) or ())]
-    if not partial and len(readable) < len(ids):
-        raise ResourceNotFound(next(rid for rid in ids if rid not in readable))
-    service.lock_for_delete(ctx, readable)
-    removed: set[int] = set()
-    for rid in readable:
-        if rid in removed:
-            continue
-        if service.deletion_blocker(ctx, rid) is not None:
-            if partial:
-                continue
-            service.delete(ctx, rid)  # raises the precise root or permission error
-        removed.update(service.remove_subtree(ctx, rid))
+    service.delete_many(context(), _bulk_ids(), partial=partial)
     mark_checked()
     return json_response({})
 

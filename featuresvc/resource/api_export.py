@@ -3,7 +3,7 @@
 NGW serves different exports on this path per class (feature layers: GPKG/CSV/…; file
 buckets: a zip). Components add a handler for their class to the registry; the
 handler gets the resource and must check its own permission (e.g. ``data.read``) with
-:func:`featuresvc.security.require`.
+:func:`featuresvc.resource.require.require`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from .. import db, registry, security
 from ..errors import NotFound
 from ..routing import route
 from . import store
+from .access import resolver
+from .require import require
 from .store import Resource
 
 bp = Blueprint("resource_export", __name__, description="Resource exports")
@@ -29,7 +31,7 @@ ExportHandler = Callable[[Resource], Response]
                                      "('data.read' for file buckets and feature layers)."),
        summary="Export a resource (format depends on its class)")
 def export(id: int):
-    security.require(id)
+    require(resolver(), id)
     res = store.get(db.connection(), id)
     handler = registry.current.exports.get(res.cls)
     if handler is None:

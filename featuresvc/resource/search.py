@@ -1,4 +1,5 @@
-"""``GET /api/resource/search/`` (spec section 1.4): a whitelist of filters turned into SQL."""
+"""``GET /api/resource/search/`` (spec section 1.4): query parameters through a whitelist into
+the store's search filters; readability, order and paging applied to what it finds."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from . import store
 from .acl import READ
 from .documents import documents
 from .sections import Context
+from .store import ColumnFilter, ResmetaFilter, SearchFilter, SubtreeFilter
 
 # filter name -> (column, kind); aliases map deprecated names onto these.
 _SCALAR = {"id": ("id", int), "cls": ("cls", str), "parent": ("parent_id", int),
@@ -42,69 +44,50 @@ def _boolean(value: str) -> bool:
     raise ValueError(value)
 
 
-class _Where:
-    def __init__(self) -> None:
-        self.clauses: list[str] = []
-        self.params: dict[str, Any] = {}
-
-    def add(self, clause: str, **params: Any) -> None:
-        names = {}
-        for key, value in params.items():
-            names[key] = f"p{len(self.params)}"
-            self.params[names[key]] = value
-        self.clauses.append(clause.format(**{k: f":{v}" for k, v in names.items()}))
-
-
-def _resmeta_filters(args: MultiDict, where: _Where) -> None:
+def _resmeta_filters(args: MultiDict) -> list[SearchFilter]:
+    found: list[SearchFilter] = []
     for key, value in args.items(multi=True):
         if not key.startswith("resmeta__") or "[" not in key or not key.endswith("]"):
             continue
         op, _, meta_key = key[len("resmeta__"):-1].partition("[")
-        exists = "EXISTS (SELECT 1 FROM resmeta_item m WHERE m.resource_id = r.id AND m.key = {k}"
         if op == "has":
             truth = _typed(key, value, _boolean)
-            where.add(("" if truth else "NOT ") + exists + ")", k=meta_key)
+            found.append(ResmetaFilter(meta_key, "has" if truth else "lacks"))
         elif op == "json":
             try:
                 literal = orjson.loads(value)
             except orjson.JSONDecodeError:
                 raise _bad(key, f"Query parameter '{key}' must be a JSON literal.") from None
-            where.add(exists + " AND m.value = CAST({v} AS jsonb))", k=meta_key,
-                      v=orjson.dumps(literal).decode())
+            found.append(ResmetaFilter(meta_key, "json", orjson.dumps(literal).decode()))
         elif op in ("like", "ilike"):
-            # ``#>> '{}'`` is a scalar's text; braces are doubled twice (f-string, format).
-            where.add(exists + f" AND m.value #>> '{{{{}}}}' {op.upper()} {{v}})",
-                      k=meta_key, v=value)
+            found.append(ResmetaFilter(meta_key, op, value))
         else:
             raise _bad(key, f"Unknown resmeta filter '{op}'.")
+    return found
 
 
-def _filters(args: MultiDict) -> _Where:
-    where = _Where()
+def _filters(args: MultiDict) -> list[SearchFilter]:
+    found: list[SearchFilter] = []
     for raw_name, value in args.items(multi=True):
         name = raw_name[:-4] if raw_name.endswith("__eq") else raw_name
         field, _, op = name.partition("__")
         field = _ALIASES.get(field, field)
         if field == "root" or (field == "parent" and op == "recursive"):
-            root = _typed(raw_name, value, int)
-            where.add("r.id IN (WITH RECURSIVE d AS (SELECT id FROM resource WHERE id = {v} "
-                      "UNION ALL SELECT c.id FROM resource c JOIN d ON c.parent_id = d.id) "
-                      "SELECT id FROM d)", v=root)
+            found.append(SubtreeFilter(_typed(raw_name, value, int)))
             continue
         if field not in _SCALAR:
             continue  # unknown parameters are ignored (spec section 0)
         column, kind = _SCALAR[field]
         if op == "":
-            where.add(f"r.{column} = {{v}}", v=_typed(raw_name, value, kind))
+            found.append(ColumnFilter(column, "eq", _typed(raw_name, value, kind)))
         elif op == "in":
             items = [_typed(raw_name, v, kind) for v in value.split(",") if v != ""]
-            where.add(f"r.{column} = ANY({{v}})", v=items)
+            found.append(ColumnFilter(column, "in", items))
         elif op in ("like", "ilike") and kind is str:  # NGW also has cls__like, keyname__like
-            where.add(f"r.{column} {op.upper()} {{v}}", v=value)
+            found.append(ColumnFilter(column, op, value))
         else:
             raise _bad(raw_name, f"Unknown search filter '{raw_name}'.")
-    _resmeta_filters(args, where)
-    return where
+    return found + _resmeta_filters(args)
 
 
 def _default_serialization(args: MultiDict) -> str:
@@ -118,8 +101,7 @@ def run(ctx: Context, args: MultiDict) -> Any:
     serialization = args.get("serialization") or _default_serialization(args)
     if serialization not in ("resource", "full"):
         raise _bad("serialization", "Query parameter 'serialization' must be resource or full.")
-    where = _filters(args)
-    found = store.search(ctx.conn, where.clauses, where.params)
+    found = store.search(ctx.conn, _filters(args))
     readable = ctx.resolver.readable(r.id for r in found)
     found = [r for r in found if r.id in readable]
     if not any(p in args for p in _PAGING):

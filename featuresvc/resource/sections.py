@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from .. import registry
 from ..auth.identity import Identity
 from ..config import Settings
-from .access import PermissionResolver, require
+from .access import PermissionResolver
 from .classes import ResourceClass
 from .exceptions import AttributeUpdateForbidden
 from .store import Resource
@@ -32,10 +32,6 @@ class Context:
 
     def permissions(self, resource: Resource) -> frozenset[str]:
         return self.resolver.permissions(resource.id) or frozenset()
-
-    def require(self, resource_id: int, *permissions: str) -> frozenset[str]:
-        """Check the caller's permissions on a resource (404 if unreadable, else 403/401)."""
-        return require(self.resolver, resource_id, *permissions)
 
     def require_attr(self, resource: Resource, serializer: str, attribute: str,
                      permission: str) -> None:

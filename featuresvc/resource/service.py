@@ -1,11 +1,12 @@
 """Resource writes: create, update (attributes, move, ACL, sections) and recursive delete.
 
 Permission rules are those of spec section 1.3; every check goes through
-:meth:`Context.require` or the section context, never around them.
+:func:`featuresvc.resource.require.require` or the section context, never around them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +29,7 @@ from .exceptions import (
     ResourceNotFound,
     ResourceRootDeleteError,
 )
+from .require import readable_permissions, require, visible
 from .schema import ResourceBody
 from .sections import Context
 from .store import Resource
@@ -118,7 +120,7 @@ def create(ctx: Context, body: Any) -> Resource:
     if "display_name" not in rsec:
         raise ResourceError("Missing required field - at `$.resource.display_name`.")
     parent_id = parent_ref["id"]
-    ctx.require(parent_id, "resource.manage_children")
+    require(ctx.resolver, parent_id, "resource.manage_children")
     parent = get_readable(ctx, parent_id)  # it may have been deleted since the check
     _check_parent_class(parent, rcls)
     owner = rsec.get("owner_user")
@@ -190,14 +192,14 @@ def _sibling_names(ctx: Context) -> Iterator[None]:
         yield
     except DisplayNameNotUnique as exc:
         other = exc.data.get("resource_id")
-        if other is None or READ in (ctx.resolver.permissions(other) or ()):
+        if other is None or readable_permissions(ctx.resolver, other) is not None:
             raise
         raise DisplayNameNotUnique(None) from None
 
 
 def _check_move(ctx: Context, res: Resource, new_parent_id: int) -> None:
     store.lock(ctx.conn, res.id)
-    ctx.require(new_parent_id)
+    require(ctx.resolver, new_parent_id)
     if new_parent_id in {n.id for n in store.subtree(ctx.conn, res.id)}:
         raise HierarchyError("Resource can not be a parent himself.")
     new_parent = get_readable(ctx, new_parent_id)
@@ -206,7 +208,7 @@ def _check_move(ctx: Context, res: Resource, new_parent_id: int) -> None:
         if "resource.manage_children" not in (ctx.resolver.permissions(parent_id) or ()):
             raise ForbiddenError(
                 f"Insufficient 'resource.manage_children' permission on resource id = "
-                f"{parent_id}." if READ in (ctx.resolver.permissions(parent_id) or ())
+                f"{parent_id}." if readable_permissions(ctx.resolver, parent_id) is not None
                 else "Insufficient permissions to move the resource.")
     own = ctx.resolver.rules.get(res.id, [])
     if "resource.create" not in ctx.resolver.would_have(new_parent_id, res.cls,
@@ -263,6 +265,42 @@ def delete(ctx: Context, resource_id: int) -> None:
     remove_subtree(ctx, resource_id)
 
 
+def delete_summary(ctx: Context, ids: list[int]) -> tuple[dict, dict]:
+    """Dry run of :func:`delete_many`, as NGW counts it: a deletable resource adds its whole
+    subtree by class (all of it readable, or it would not be deletable); any other adds 1
+    under its class, or under the generic "resource" when the caller cannot read it (missing
+    and hidden look alike). Returns the ``affected`` and ``unaffected`` documents."""
+    affected: Counter[str] = Counter()
+    unaffected: Counter[str] = Counter()
+    for rid in dict.fromkeys(ids):
+        readable = readable_permissions(ctx.resolver, rid) is not None
+        if readable and deletion_blocker(ctx, rid) is None:
+            affected.update(node.cls for node in store.subtree(ctx.conn, rid))
+        else:
+            unaffected[ctx.resolver.nodes[rid].cls if readable else "resource"] += 1
+    return ({"count": affected.total(), "resources": dict(affected)},
+            {"count": unaffected.total(), "resources": dict(unaffected)})
+
+
+def delete_many(ctx: Context, ids: list[int], *, partial: bool) -> None:
+    """Bulk delete. All or nothing, unless ``partial``: then resources that are missing,
+    hidden or not deletable by the caller are skipped."""
+    ids = list(dict.fromkeys(ids))
+    readable = [rid for rid in ids if readable_permissions(ctx.resolver, rid) is not None]
+    if not partial and len(readable) < len(ids):
+        raise ResourceNotFound(next(rid for rid in ids if rid not in readable))
+    lock_for_delete(ctx, readable)
+    removed: set[int] = set()
+    for rid in readable:
+        if rid in removed:
+            continue
+        if deletion_blocker(ctx, rid) is not None:
+            if partial:
+                continue
+            delete(ctx, rid)  # raises the precise root or permission error
+        removed.update(remove_subtree(ctx, rid))
+
+
 def remove_subtree(ctx: Context, resource_id: int) -> list[int]:
     """Delete the subtree (section hooks first, e.g. dropping layer tables); returns its ids."""
     nodes = store.subtree(ctx.conn, resource_id)
@@ -309,6 +347,7 @@ def readable_count(ctx: Context) -> int:
 
 def get_readable(ctx: Context, resource_id: int) -> Resource:
     res = store.get(ctx.conn, resource_id)
-    if res is None or READ not in (ctx.resolver.permissions(resource_id) or ()):
+    if res is None:
         raise ResourceNotFound(resource_id)
+    visible(ctx.resolver, resource_id)
     return res

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 
 from .acl import Node, Rule
@@ -203,9 +205,87 @@ def lock(conn: Connection, resource_id: int) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('resource_tree'))"))
 
 
-def search(conn: Connection, where: list[str], params: dict[str, Any]) -> list[Resource]:
-    """``where`` clauses come from the search filter whitelist; values are bound parameters."""
-    sql = f"SELECT {_COLUMNS} FROM resource r"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return _resources(conn.execute(text(sql + " ORDER BY id"), params))
+# -- search ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ColumnFilter:
+    """``column`` (a resource column) ``op`` (eq, in, like, ilike) ``value``."""
+
+    column: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class SubtreeFilter:
+    """The resource ``root`` and all its descendants."""
+
+    root: int
+
+
+@dataclass(frozen=True)
+class ResmetaFilter:
+    """A metadata item ``key``: ``op`` is has, lacks, json (``value`` is JSON text, compared
+    as jsonb), like or ilike (``value`` is a pattern for the item's scalar text)."""
+
+    key: str
+    op: str
+    value: Any = None
+
+
+SearchFilter = ColumnFilter | SubtreeFilter | ResmetaFilter
+
+# Columns and values are untyped on purpose: values are bound as the driver types them, with
+# no cast, so an id beyond integer range matches nothing instead of failing the query.
+_resource = sa.table("resource", *(sa.column(name) for name in _COLUMNS.split(", ")))
+_resmeta_item = sa.table("resmeta_item", sa.column("resource_id"), sa.column("key"),
+                         sa.column("value"))
+
+
+def _bound(value: Any) -> sa.BindParameter:
+    return sa.bindparam(None, value, type_=sa.types.NullType())
+
+
+def _column_clause(r: sa.Alias, item: ColumnFilter) -> sa.ColumnElement[bool]:
+    column = r.c[item.column]
+    if item.op == "in":
+        return column == sa.any_(_bound(item.value))
+    if item.op == "like":
+        return column.like(_bound(item.value))
+    if item.op == "ilike":
+        return column.ilike(_bound(item.value))
+    return column == _bound(item.value)
+
+
+def _subtree_clause(r: sa.Alias, item: SubtreeFilter) -> sa.ColumnElement[bool]:
+    top, child = _resource.alias("t"), _resource.alias("c")
+    down = sa.select(top.c.id).where(top.c.id == _bound(item.root)).cte(
+        "d", recursive=True, nesting=True)
+    down = down.union_all(sa.select(child.c.id).join(down, child.c.parent_id == down.c.id))
+    return r.c.id.in_(sa.select(down.c.id))
+
+
+def _resmeta_clause(r: sa.Alias, item: ResmetaFilter) -> sa.ColumnElement[bool]:
+    m = _resmeta_item.alias("m")
+    where = [m.c.resource_id == r.c.id, m.c.key == _bound(item.key)]
+    if item.op == "json":
+        where.append(m.c.value == sa.cast(_bound(item.value), JSONB))
+    elif item.op in ("like", "ilike"):
+        scalar_text = m.c.value.op("#>>")(sa.literal_column("'{}'"))
+        where.append(getattr(scalar_text, item.op)(_bound(item.value)))
+    found = sa.exists().where(*where)
+    return ~found if item.op == "lacks" else found
+
+
+def search(conn: Connection, filters: Iterable[SearchFilter]) -> list[Resource]:
+    """Resources matching all ``filters`` (whitelisted by :mod:`.search`), by id."""
+    r = _resource.alias("r")
+    clauses = []
+    for item in filters:
+        if isinstance(item, ColumnFilter):
+            clauses.append(_column_clause(r, item))
+        elif isinstance(item, SubtreeFilter):
+            clauses.append(_subtree_clause(r, item))
+        else:
+            clauses.append(_resmeta_clause(r, item))
+    return _resources(conn.execute(sa.select(*r.c).where(*clauses).order_by(r.c.id)))

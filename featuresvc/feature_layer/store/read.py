@@ -116,6 +116,12 @@ def fetch_one(conn: Connection, layer: Layer, query: FeatureQuery, fid: int,
     return conn.execute(stmt).first()
 
 
+def fetch_all(conn: Connection, layer: Layer, query: FeatureQuery, *, with_geom: bool
+              ) -> list[Any]:
+    """Every row at once, for reads known to be small (identify's per-layer limit)."""
+    return list(conn.execute(select(layer, query, with_geom=with_geom)).all())
+
+
 class Stream:
     """Rows in chunks, on a connection of its own (``conn``, which extensions may use for
     their per-chunk reads); closed when iteration ends.
