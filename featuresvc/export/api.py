@@ -24,7 +24,7 @@ from ..feature_layer.access import listed_layer_node
 from ..feature_layer.api import get_body
 from ..http import json_body, query_dict, query_int_list
 from ..resource import store as resource_store
-from ..resource.access import resolver
+from ..resource.api_access import resolver
 from ..resource.require import require
 from ..resource.store import Resource
 from ..routing import query_param, route

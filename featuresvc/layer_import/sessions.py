@@ -32,7 +32,7 @@ from ..feature_layer.loader import Rows, gc_paused
 from ..feature_layer.model import Layer
 from ..file_upload import get_finished
 from ..resource import store as resource_store
-from ..resource.access import resolver
+from ..resource.api_access import resolver
 from ..resource.require import require
 from ..spatial_ref_sys import service as srs_service
 from . import session_rows, store

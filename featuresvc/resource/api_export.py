@@ -17,7 +17,7 @@ from .. import db, registry, security
 from ..errors import NotFound
 from ..routing import route
 from . import store
-from .access import resolver
+from .api_access import resolver
 from .require import require
 from .store import Resource
 
