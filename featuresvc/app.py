@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_smorest import Api
 
-from . import __version__, bodylimit, db, envelope, http, registry
+from . import __version__, bodylimit, components, db, envelope, http
 from .auth import api_csrf as csrf
 from .config import Settings, load_settings
 from .errors import InternalServerError
@@ -36,11 +36,11 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
     app.json.sort_keys = False
     logging.getLogger("featuresvc").setLevel(settings.log_level.upper())
 
-    registry.setup_components()
+    components.setup_components()
     db.init_app(app, settings)
-    registry.init_components(app, app.extensions[db.EXTENSION])
+    components.init_components(app, app.extensions[db.EXTENSION])
     api = Api(app, spec_kwargs={"info": {"description": "NextGIS Web compatible feature API"}})
-    for bp in registry.blueprints():
+    for bp in components.blueprints():
         api.register_blueprint(bp)
     envelope.init_app(app)  # after Api, so its handlers replace flask-smorest's
     app.before_request(_require_declared_access)

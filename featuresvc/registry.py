@@ -1,10 +1,11 @@
-"""The component registry and every component's blueprint: the whole API surface, and what
-each component plugs into the others, read top-down here.
+"""The component registry: what each component plugs into the others.
 
-Nothing registers at import time: :func:`setup_components` runs each component's
-``setup(registry)`` in :func:`components` order (``create_app`` and the commands that need
-the registrations call it). Lookups read :data:`current`, one attribute, so hot paths do no
-extra work; a test that wants a registry of its own builds one and runs under :func:`using`.
+Nothing registers at import time: :func:`featuresvc.components.setup_components` runs each
+component's ``setup(registry)`` in its declared order (``create_app`` and the commands that
+need the registrations call it) and installs the result. Lookups read :data:`current`, one
+attribute, so hot paths do no extra work; a test that wants a registry of its own builds one
+and runs under :func:`using`. This module imports no component at run time, so every
+component may import it without a cycle.
 """
 
 from __future__ import annotations
@@ -15,15 +16,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from flask import Flask
-    from flask_smorest import Blueprint
-    from sqlalchemy import Engine
-
     from .feature_layer.extension import Extension
     from .feature_layer.layers import Provider
     from .feature_layer.write import Listener
+    from .resource.api_export import ExportHandler
     from .resource.classes import ResourceClass
-    from .resource.exports import ExportHandler
     from .resource.sections import Section
     from .spatial_ref_sys.service import UsageCheck
 
@@ -68,48 +65,23 @@ class Registry:
 
 Setup = Callable[[Registry], None]
 
-#: The registry lookups read; empty until :func:`setup_components` (or :func:`using`).
+#: The registry lookups read; empty until the components are set up (or :func:`using`).
 current = Registry()
-_built: Registry | None = None
 
 
-def components() -> list[Setup]:
-    """Every component's set-up, in the order their registrations must run."""
-    from . import (
-        export,
-        feature_attachment,
-        feature_description,
-        feature_layer,
-        file_bucket,
-        lookup_table,
-        mvt,
-        resmeta,
-        resource,
-        vector_layer,
-    )
-
-    # Section order matters: class sections before feature_layer's, so that on create a
-    # vector layer's table exists before feature_layer.fields adds columns to it.
-    return [resource.setup, feature_attachment.setup, feature_description.setup,
-            file_bucket.setup, lookup_table.setup, resmeta.setup, vector_layer.setup,
-            feature_layer.setup, export.setup, mvt.setup]
-
-
-def build(setups: list[Setup] | None = None) -> Registry:
-    """A new registry filled by ``setups`` (default: every component)."""
+def build(setups: list[Setup]) -> Registry:
+    """A new registry filled by ``setups`` (``featuresvc.components.build`` gives every
+    component's)."""
     registry = Registry()
-    for setup in components() if setups is None else setups:
+    for setup in setups:
         setup(registry)
     return registry
 
 
-def setup_components() -> Registry:
-    """The process's registry, built and made current on the first call (app factory,
-    commands); later calls return the same one."""
-    global _built, current
-    if _built is None:
-        _built = current = build()
-    return _built
+def install(registry: Registry) -> None:
+    """Make ``registry`` the one lookups read (the process's, from the composition root)."""
+    global current
+    current = registry
 
 
 @contextmanager
@@ -121,32 +93,3 @@ def using(registry: Registry) -> Iterator[Registry]:
         yield registry
     finally:
         current = previous
-
-
-def blueprints() -> list[Blueprint]:
-    from .auth.api import bp as auth
-    from .export.api import bp as feature_export
-    from .feature_attachment.api import bp as feature_attachment
-    from .feature_description.api import bp as feature_description
-    from .feature_layer.api import bp as feature_layer
-    from .feature_layer.api_layer import bp as feature_layer_extra
-    from .file_bucket.api import bp as file_bucket
-    from .file_upload.api import bp as file_upload
-    from .layer_import.api import bp as layer_import
-    from .mvt.api import bp as feature_layer_mvt
-    from .pyramid.api import bp as pyramid
-    from .resource.api import bp as resource
-    from .resource.api_export import bp as resource_export
-    from .spatial_ref_sys.api import bp as spatial_ref_sys
-
-    return [pyramid, auth, resource, resource_export, spatial_ref_sys, feature_layer,
-            feature_layer_extra, feature_attachment, feature_description, feature_export,
-            feature_layer_mvt, file_upload, file_bucket, layer_import]
-
-
-def init_components(app: Flask, engine: Engine) -> None:
-    """Component hooks that need the engine."""
-    from .spatial_ref_sys.service import install_postgis_cache_guard
-
-    # PostGIS caches custom SRS definitions per backend: drop stale pooled connections.
-    install_postgis_cache_guard(engine)

@@ -110,7 +110,7 @@ def export_command(settings: Settings, resource_id: int, fmt: str, output: Path,
                    encoding: str | None, zipped: bool, sidecars: bool,
                    params: tuple[str, ...], quiet: bool) -> None:
     """Export feature layer RESOURCE_ID to a GIS file."""
-    from .. import registry
+    from .. import components
     from ..cli import _engine
     from ..errors import ServiceError
     from ..feature_layer import layers
@@ -118,7 +118,7 @@ def export_command(settings: Settings, resource_id: int, fmt: str, output: Path,
     from . import options as opts
     from . import service
 
-    registry.setup_components()
+    components.setup_components()
     args = _args(fmt, srs, fields, fid, display_name, encoding, params)
     zipped = zipped or output.suffix.lower() == ".zip"
     engine = _engine(settings)

@@ -8,7 +8,7 @@ from ..registry import Registry
 
 def setup(registry: Registry) -> None:
     """The ``feature_layer`` section; set up after the class sections (see
-    :func:`featuresvc.registry.components`): on create the layer's table must exist before
+    :func:`featuresvc.components.components`): on create the layer's table must exist before
     ``feature_layer.fields`` adds columns to it."""
     from .section import FeatureLayerSection
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from .. import db
 from ..errors import ValidationError
 from ..resource.acl import Node
-from ..resource.api_access import resolver
-from ..resource.require import OnResource, require, visible
+from ..resource.api_access import OnResource, resolver
+from ..resource.require import require, visible
 from . import layers
 from .model import IFEATURE_LAYER, IWRITABLE_FEATURE_LAYER, Layer
 

@@ -13,8 +13,8 @@ from flask_smorest import Blueprint
 from .. import db, file_storage
 from ..errors import NotFound
 from ..file_storage.api_send import send
-from ..resource.api_access import resolver
-from ..resource.require import OnResource, require
+from ..resource.api_access import OnResource, resolver
+from ..resource.require import require
 from ..resource.store import Resource
 from ..routing import route
 from . import store

@@ -13,9 +13,8 @@ from ..routing import query_param, route
 from ..security import CheckedInView, Public, mark_checked, require_administrator
 from . import classes, search, service, store
 from .access import PermissionResolver
-from .api_access import request_context, resolver
+from .api_access import OnResource, request_context, resolver
 from .documents import class_order, documents
-from .require import OnResource
 from .schema import CreatedResponse, DeleteSummary, QuotaResponse, ResourceDocument
 from .sections import Context
 

@@ -3,21 +3,18 @@
 A resource the caller cannot read answers exactly as a missing one (404
 ``ResourceNotFound``), whatever else is asked; a readable one lacking a permission gives 403,
 or 401 with a Basic challenge to an anonymous caller, so that clients know to log in. Route
-declarations (:class:`OnResource` and its subclasses), views and services all check through
-:func:`require`, so these answers cannot drift apart.
+declarations (:class:`featuresvc.resource.api_access.OnResource` and its subclasses), views
+and services all check through :func:`require`, so these answers cannot drift apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NoReturn
 
-from .. import security
 from ..auth.exceptions import AuthenticationRequired
 from .access import PermissionResolver
 from .acl import READ, Node
-from .api_access import resolver
 from .exceptions import InsufficientPermissions, ResourceNotFound
 
 #: A test on a resource class identity (for example "is a feature layer").
@@ -61,12 +58,3 @@ def _deny(res: PermissionResolver, resource_id: int, permission: str) -> NoRetur
             f"Insufficient '{permission}' permission on resource id = {resource_id}; "
             "authentication required.")
     raise InsufficientPermissions(resource_id, permission)
-
-
-@dataclass
-class OnResource(security.ResourceAccess):
-    """A permission on the resource named by a view argument or a query parameter."""
-
-    def enforce(self) -> None:
-        resource_id = self.resource_id()  # a malformed id is a 422 before the caller is known
-        require(resolver(), resource_id, self.permission)

@@ -21,7 +21,7 @@ WEB = ("flask", "flask_smorest", "werkzeug")
 #: the request's connection and transaction hooks, and the blueprint list.
 HTTP_LAYER = {
     "app.py", "routing.py", "security.py", "http.py", "envelope.py", "bodylimit.py",
-    "db.py", "registry.py",
+    "db.py", "components.py",
 }
 
 #: Single names allowed elsewhere, with the reason.

@@ -1,5 +1,5 @@
 """Component set-up is explicit: importing featuresvc registers nothing, and
-``registry.setup_components`` registers, in its declared order, what the app needs."""
+``components.setup_components`` registers, in its declared order, what the app needs."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import json
 import subprocess
 import sys
 
-from featuresvc import registry
+from featuresvc import components, registry
 
 # Runs in a fresh interpreter: this test process may already have set up its registry.
 SCRIPT = """
 import dataclasses, importlib, json, pkgutil
 import featuresvc
-from featuresvc import registry
+from featuresvc import components, registry
 
 def contents(reg):
     return {f.name: [getattr(v, "identity", None) or getattr(v, "__qualname__", None)
@@ -25,10 +25,10 @@ names = [m.name for m in pkgutil.walk_packages(featuresvc.__path__, "featuresvc.
 for name in names:
     importlib.import_module(name)
 imported = contents(registry.current)
-first = registry.setup_components()
+first = components.setup_components()
 print(json.dumps({"modules": names, "imported": imported, "set_up": contents(first),
                   "current": registry.current is first,
-                  "idempotent": registry.setup_components() is first}))
+                  "idempotent": components.setup_components() is first}))
 """
 
 
@@ -57,8 +57,8 @@ def test_import_registers_nothing_and_setup_registers_everything():
 
 
 def test_build_gives_a_registry_of_its_own():
-    built = registry.build()
-    assert built is not registry.build() and built is not registry.current
+    built = components.build()
+    assert built is not components.build() and built is not registry.current
     assert [e.identity for e in built.feature_extensions.values()] == ["attachment",
                                                                        "description"]
     only = registry.Registry()

@@ -4,11 +4,15 @@
   SQL: no ``execute(``, no SQLAlchemy statement builders, no ``sqlalchemy`` import except
   the names in ``SQLALCHEMY_TYPES``, for annotations. SQL lives in the components' stores.
 - The import graph has no cycles. Its nodes are the components (``featuresvc/<name>/``),
-  each component's entry points apart (``<name>.api`` for view modules, ``<name>.cli`` for
-  commands, which sit on top of everything they use), and the top-level modules. Imports
-  inside functions count as much as module-level ones: a lazy import hides a cycle from the
-  interpreter, not from the reader. The only exceptions are the lazy edges listed in
-  ``LAZY_ALLOWED``, each with its reason; an entry that is no longer needed fails the test.
+  each component's entry points apart (``<name>.api`` for its views, each other ``api_*``
+  module on its own, ``<name>.cli`` for commands, ``<name>.setup`` for the package's
+  ``setup(registry)``: these sit on top of everything they use), and the top-level modules.
+  Imports inside functions count as much as module-level ones: a lazy import hides a cycle
+  from the interpreter, not from the reader. Imports under ``if TYPE_CHECKING:`` are left
+  out (annotations only: the registry names the plug-in types it holds). ``from pkg import
+  module`` depends on that module, not on ``pkg``'s ``__init__``. The only exceptions are
+  the lazy edges listed in ``LAZY_ALLOWED``, each with its reason; an entry that is no longer
+  needed fails the test.
 """
 
 from __future__ import annotations
@@ -84,31 +88,46 @@ def _absolute(module: str, path: Path, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def _imports(module: str, path: Path, tree: ast.Module) -> Iterator[tuple[str, int, bool]]:
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    return {id(inner) for node in ast.walk(tree)
+            if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+            for inner in ast.walk(node)}
+
+
+def _imports(module: str, path: Path, tree: ast.Module,
+             known: set[str]) -> Iterator[tuple[str, int, bool]]:
     """Each imported module with the line and whether the import is inside a function. For
-    ``from x import y`` both ``x`` and ``x.y`` are named, since ``y`` may be a module."""
+    ``from x import y`` that is ``x.y`` when it is a module, else ``x``."""
     lazy = {id(inner) for node in ast.walk(tree)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             for inner in ast.walk(node)}
+    skip = _type_checking_only(tree)
     for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno, id(node) in lazy
         elif isinstance(node, ast.ImportFrom):
             base = _absolute(module, path, node)
-            yield base, node.lineno, id(node) in lazy
             for alias in node.names:
-                yield f"{base}.{alias.name}", node.lineno, id(node) in lazy
+                target = f"{base}.{alias.name}"
+                yield (target if target in known else base), node.lineno, id(node) in lazy
 
 
 def _node(module: str, path: Path, tree: ast.Module) -> str:
     parts = module.split(".")
     if path.parent == PACKAGE:
         return parts[-1]
+    if path.stem.startswith("api_"):
+        return f"{parts[1]}.{path.stem}"
     if _is_api(path, tree):
         return f"{parts[1]}.api"
     if path.stem == "cli":
         return f"{parts[1]}.cli"
+    if path.stem == "__init__" and any(isinstance(node, ast.FunctionDef) and node.name == "setup"
+                                       for node in tree.body):
+        return f"{parts[1]}.setup"
     return parts[1]
 
 
@@ -122,7 +141,7 @@ def _graph() -> dict[str, dict[str, Sites]]:
     graph: dict[str, dict[str, Sites]] = {node: {} for node in nodes.values()}
     for module, path, tree in modules:
         source = nodes[module]
-        for target_module, line, lazy in _imports(module, path, tree):
+        for target_module, line, lazy in _imports(module, path, tree, set(nodes)):
             target = nodes.get(target_module)
             if target is not None and target != source:
                 graph[source].setdefault(target, {})[f"{module}:{line}"] = lazy
